@@ -1,0 +1,10 @@
+DROP TABLE audit_events;
+DROP TABLE admin_api_keys;
+DROP TABLE signing_keys;
+DROP TABLE tokens;
+DROP TABLE authorization_codes;
+DROP TABLE consents;
+DROP TABLE clients;
+DROP TABLE scopes;
+DROP TABLE users;
+DROP TABLE settings;

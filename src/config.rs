@@ -1,0 +1,310 @@
+//! Settings from the environment (`KEYWARD_*`, `DATABASE_URL`), validated once at
+//! start. A bad value stops the start with one line naming the variable.
+
+use std::net::SocketAddr;
+
+/// The default embedded database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "keyward.db";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    /// A SQLite file path (the `sqlite://` prefix, if any, removed).
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    /// `postgres://` or `postgresql://` selects PostgreSQL; `sqlite://PATH`,
+    /// `sqlite:PATH` or a plain path selects a SQLite file.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty".into());
+        }
+        let lower = raw.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            let parsed = url::Url::parse(raw).map_err(|e| format!("is not a valid URL ({e})"))?;
+            if parsed.host_str().unwrap_or("").is_empty() {
+                return Err("names no host (expected postgres://USER@HOST/DATABASE)".into());
+            }
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(format!(
+                "uses the unsupported scheme '{scheme}' (expected postgres:// or a SQLite file path)"
+            ));
+        }
+        if path.is_empty() {
+            return Err("names no SQLite file".into());
+        }
+        Ok(DatabaseUrl::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The URL with any password replaced, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "postgres://(unparseable)".into(),
+            },
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+        }
+    }
+}
+
+/// A configuration value that failed validation: which variable, and why.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{var}: '{value}' {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: DatabaseUrl,
+    /// The issuer when fixed by the environment; otherwise setup stores one.
+    pub issuer: Option<String>,
+    pub log_filter: String,
+    pub db_pool_size: u32,
+    pub bcrypt_cost: u32,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |var: &'static str| lookup(var).filter(|v| !v.trim().is_empty());
+        let fail = |var: &'static str, value: &str, problem: String| ConfigError {
+            var,
+            value: value.to_owned(),
+            problem,
+        };
+
+        let bind = match get("KEYWARD_BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.trim().parse().map_err(|_| {
+                fail(
+                    "KEYWARD_BIND",
+                    &v,
+                    "is not an address and port like 127.0.0.1:8080".into(),
+                )
+            })?,
+        };
+        let raw_db = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url =
+            DatabaseUrl::parse(&raw_db).map_err(|p| fail("DATABASE_URL", &redact(&raw_db), p))?;
+        let issuer = match get("KEYWARD_ISSUER") {
+            None => None,
+            Some(v) => Some(validate_issuer(v.trim()).map_err(|p| fail("KEYWARD_ISSUER", &v, p))?),
+        };
+        let log_filter = get("KEYWARD_LOG").unwrap_or_else(|| "info".to_owned());
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| {
+            fail(
+                "KEYWARD_LOG",
+                &log_filter,
+                format!("is not a tracing filter ({e})"),
+            )
+        })?;
+        let db_pool_size = parse_in_range(
+            get("KEYWARD_DB_POOL_SIZE"),
+            "KEYWARD_DB_POOL_SIZE",
+            10,
+            1..=200,
+        )?;
+        let bcrypt_cost = parse_in_range(
+            get("KEYWARD_BCRYPT_COST"),
+            "KEYWARD_BCRYPT_COST",
+            12,
+            4..=31,
+        )?;
+
+        Ok(Config {
+            bind,
+            database_url,
+            issuer,
+            log_filter,
+            db_pool_size,
+            bcrypt_cost,
+        })
+    }
+}
+
+fn parse_in_range(
+    value: Option<String>,
+    var: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    let Some(v) = value else { return Ok(default) };
+    match v.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            var,
+            value: v,
+            problem: format!(
+                "is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// An issuer is an absolute https URL with no query or fragment (RFC 8414 §2),
+/// or http on a loopback host for local use. Returned without a trailing slash
+/// so that endpoint URLs join cleanly.
+pub fn validate_issuer(raw: &str) -> Result<String, String> {
+    let u = url::Url::parse(raw).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("must not carry user credentials".into());
+    }
+    let host = u.host_str().unwrap_or("");
+    match u.scheme() {
+        "https" if !host.is_empty() => {}
+        "http" if is_loopback_host(host) => {}
+        "http" => {
+            return Err("must use https (http is allowed only on localhost or 127.0.0.1)".into())
+        }
+        _ => return Err("must be an https URL".into()),
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_use_sqlite_on_loopback() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite("keyward.db".into()));
+        assert_eq!(c.issuer, None);
+        assert_eq!(c.bcrypt_cost, 12);
+    }
+
+    #[test]
+    fn database_url_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@db/keyward").unwrap(),
+            DatabaseUrl::Postgres("postgres://u:p@db/keyward".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/k.db").unwrap(),
+            DatabaseUrl::Sqlite("data/k.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/k.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/k.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("k.db").unwrap(),
+            DatabaseUrl::Sqlite("k.db".into())
+        );
+        assert!(DatabaseUrl::parse("mysql://x/y")
+            .unwrap_err()
+            .contains("unsupported scheme 'mysql'"));
+        assert!(DatabaseUrl::parse("postgres:///nohost").is_err());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = config(&[("KEYWARD_BIND", "localhost")]).unwrap_err();
+        assert_eq!(e.var, "KEYWARD_BIND");
+        assert!(e
+            .to_string()
+            .starts_with("KEYWARD_BIND: 'localhost' is not an address"));
+        assert_eq!(
+            config(&[("KEYWARD_BCRYPT_COST", "3")]).unwrap_err().var,
+            "KEYWARD_BCRYPT_COST"
+        );
+        assert_eq!(
+            config(&[("KEYWARD_LOG", "info,=[")]).unwrap_err().var,
+            "KEYWARD_LOG"
+        );
+        let e = config(&[("DATABASE_URL", "redis://u:secret@h/0")]).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn issuer_rules() {
+        assert_eq!(
+            validate_issuer("https://id.example.com/").unwrap(),
+            "https://id.example.com"
+        );
+        assert_eq!(
+            validate_issuer("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            validate_issuer("http://localhost:8080/kw").unwrap(),
+            "http://localhost:8080/kw"
+        );
+        assert!(validate_issuer("http://id.example.com").is_err());
+        assert!(validate_issuer("https://id.example.com/?a=b").is_err());
+        assert!(validate_issuer("https://id.example.com/#f").is_err());
+        assert!(validate_issuer("id.example.com").is_err());
+        assert!(validate_issuer("ftp://id.example.com").is_err());
+        assert_eq!(
+            config(&[("KEYWARD_ISSUER", "http://evil.example")])
+                .unwrap_err()
+                .var,
+            "KEYWARD_ISSUER"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Cryptographic building blocks: random secrets and their digests.
+
+pub mod secret;

@@ -1,0 +1,270 @@
+//! Persistence: one connection type over PostgreSQL and SQLite, an r2d2 pool that
+//! picks the backend from the URL scheme, the embedded migrations, and the one
+//! helper that moves blocking Diesel work off the async workers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a request waits for a pooled connection before it answers 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+/// SQLite waits this long on a locked database before it reports "busy".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Key of the PostgreSQL advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x006b_6579_7761_7264;
+
+/// A connection to either backend. Plain CRUD compiles once for both; the few
+/// statements the shared backend cannot express `match` on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConn {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbConn::Pg(_) => "postgresql",
+            DbConn::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Postgres(String),
+    #[error("cannot open SQLite database {path}: {cause}")]
+    Sqlite { path: String, cause: String },
+    #[error("cannot apply migrations: {0}")]
+    Migration(String),
+    #[error("the database connection was lost: {0}")]
+    Lost(String),
+}
+
+/// Collapses libpq's multi-line messages so a start-up failure stays one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn connect_pg(url: &str) -> Result<PgConnection, ConnectError> {
+    PgConnection::establish(url).map_err(|e| ConnectError::Postgres(one_line(&e.to_string())))
+}
+
+fn connect_sqlite(path: &str) -> Result<SqliteConnection, ConnectError> {
+    let fail = |cause: String| ConnectError::Sqlite {
+        path: path.to_owned(),
+        cause: one_line(&cause),
+    };
+    let mut conn = SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
+    conn.batch_execute(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+    ))
+    .map_err(|e| fail(e.to_string()))?;
+    Ok(conn)
+}
+
+/// Opens one connection for the backend the URL names.
+pub fn connect(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
+    match url {
+        DatabaseUrl::Postgres(u) => connect_pg(u).map(DbConn::Pg),
+        DatabaseUrl::Sqlite(path) => connect_sqlite(path).map(DbConn::Sqlite),
+    }
+}
+
+/// Like [`connect`], but creates a missing PostgreSQL database first (through the
+/// server's `postgres` maintenance database) so a fresh server needs no manual step.
+pub fn connect_or_create(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
+    match connect(url) {
+        Err(ConnectError::Postgres(message)) if message.contains("does not exist") => {
+            let DatabaseUrl::Postgres(raw) = url else {
+                unreachable!("a PostgreSQL error comes from a PostgreSQL URL")
+            };
+            create_pg_database(raw).map_err(|cause| {
+                ConnectError::Postgres(format!("{message}; creating it failed: {cause}"))
+            })?;
+            connect(url)
+        }
+        other => other,
+    }
+}
+
+fn create_pg_database(raw: &str) -> Result<(), String> {
+    let mut parsed = url::Url::parse(raw).map_err(|e| e.to_string())?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err("the URL names no database".into());
+    }
+    parsed.set_path("/postgres");
+    let mut admin = connect_pg(parsed.as_str()).map_err(|e| e.to_string())?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {quoted}"))
+        .map_err(|e| one_line(&e.to_string()))?;
+    tracing::info!(database = %name, "created the PostgreSQL database");
+    Ok(())
+}
+
+/// Applies every pending migration of the connection's backend; returns the
+/// versions applied. On PostgreSQL an advisory lock keeps two instances that
+/// start together from racing.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, ConnectError> {
+    let fail = |e: &dyn std::fmt::Display| ConnectError::Migration(one_line(&e.to_string()));
+    let applied = match conn {
+        DbConn::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| fail(&e))?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+            let unlock = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = result.map_err(|e| fail(&e))?;
+            unlock.map_err(|e| fail(&e))?;
+            applied
+        }
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| fail(&e))?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    };
+    Ok(applied)
+}
+
+/// The r2d2 manager: establishes connections for the URL's backend only, so a
+/// failure names its real cause, and sets the SQLite PRAGMAs on each connection.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.ping()
+            .map_err(|e| ConnectError::Lost(one_line(&e.to_string())))
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Builds the pool without opening connections up front: start-up has already
+/// proved the database reachable, and a later outage must not stop the process.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(CHECKOUT_TIMEOUT)
+        .test_on_check_out(true)
+        .build_unchecked(Manager { url: url.clone() })
+}
+
+/// What can go wrong with one unit of database work.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("the blocking task was cancelled")]
+    Cancelled,
+}
+
+impl DbError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// The pool, shared by handlers. `run` is the one way handlers reach the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    pub fn new(pool: Pool) -> Self {
+        Db { pool }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs `work` on a pooled connection on actix's blocking thread pool.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Checks that the database answers within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), DbError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool
+                .get_timeout(timeout)
+                .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))?;
+            diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+            Ok(())
+        })
+        .await
+        .map_err(|_| DbError::Cancelled)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn libpq_messages_become_one_line() {
+        assert_eq!(
+            one_line("connection failed:\nFATAL:  password authentication failed\n"),
+            "connection failed: FATAL: password authentication failed"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Keyward: a self-hosted OAuth 2.0 and OpenID Connect provider.
+//!
+//! `startup` builds the actix application from an [`state::AppState`]; the
+//! binary (`main.rs`) and the integration tests both go through it.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod web;

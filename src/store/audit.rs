@@ -1,0 +1,105 @@
+//! The audit log: who did what, when, from where, with what outcome.
+
+use diesel::prelude::*;
+
+use super::now;
+use crate::db::schema::audit_events as audit;
+use crate::db::DbConn;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = audit)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    pub ip: Option<String>,
+    /// JSON with further detail, never secrets.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = audit)]
+pub struct NewAuditEvent {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl NewAuditEvent {
+    pub fn new(action: &str, success: bool) -> Self {
+        NewAuditEvent {
+            at: now(),
+            action: action.to_owned(),
+            outcome: if success { "success" } else { "failure" }.to_owned(),
+            ..Default::default()
+        }
+    }
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
+    }
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail.to_string());
+        self
+    }
+}
+
+pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> QueryResult<()> {
+    diesel::insert_into(audit::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Which events to list: an action prefix, an actor, and a page that starts
+/// below the id `before` (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub action_prefix: Option<String>,
+    pub actor: Option<String>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, filter: &Filter) -> QueryResult<Vec<AuditEvent>> {
+    let mut query = audit::table.select(AuditEvent::as_select()).into_boxed();
+    if let Some(prefix) = filter.action_prefix.as_deref().filter(|p| !p.is_empty()) {
+        let pattern = format!("{}%", super::escape_like(prefix));
+        query = query.filter(audit::action.like(pattern).escape('\\'));
+    }
+    if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
+        query = query.filter(audit::actor.eq(actor.to_owned()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit::id.lt(before));
+    }
+    query
+        .order(audit::id.desc())
+        .limit(filter.limit.clamp(1, 500))
+        .load(conn)
+}
+
+pub fn count_since(conn: &mut DbConn, action: &str, outcome: &str, since: i64) -> QueryResult<i64> {
+    audit::table
+        .filter(audit::action.eq(action))
+        .filter(audit::outcome.eq(outcome))
+        .filter(audit::at.ge(since))
+        .count()
+        .get_result(conn)
+}

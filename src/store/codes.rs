@@ -1,0 +1,76 @@
+//! Authorization codes, stored by digest. Single use: redemption is one
+//! conditional UPDATE, so of concurrent redemptions exactly one succeeds.
+
+use diesel::prelude::*;
+
+use crate::db::schema::authorization_codes as codes;
+use crate::db::DbConn;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = codes)]
+pub struct AuthorizationCode {
+    pub digest: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub auth_time: i64,
+    /// Shared by every token the code's redemption issues, so a replay can
+    /// revoke them all.
+    pub family_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+}
+
+/// What a redemption attempt found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// This call consumed the code.
+    Redeemed(AuthorizationCode),
+    /// The code had been redeemed before: a replay.
+    AlreadyUsed(AuthorizationCode),
+    /// No such code.
+    Unknown,
+}
+
+pub fn insert(conn: &mut DbConn, code: &AuthorizationCode) -> QueryResult<()> {
+    diesel::insert_into(codes::table)
+        .values(code)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, digest: &str) -> QueryResult<Option<AuthorizationCode>> {
+    codes::table
+        .find(digest)
+        .select(AuthorizationCode::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks the code consumed if nobody has; expiry and bindings are the caller's
+/// to check on the returned row.
+pub fn redeem(conn: &mut DbConn, digest: &str, at: i64) -> QueryResult<Redemption> {
+    let won = diesel::update(
+        codes::table
+            .filter(codes::digest.eq(digest))
+            .filter(codes::consumed_at.is_null()),
+    )
+    .set(codes::consumed_at.eq(at))
+    .execute(conn)?
+        == 1;
+    Ok(match find(conn, digest)? {
+        None => Redemption::Unknown,
+        Some(code) if won => Redemption::Redeemed(code),
+        Some(code) => Redemption::AlreadyUsed(code),
+    })
+}
+
+/// Removes codes that expired before `before`; returns how many.
+pub fn delete_expired(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::delete(codes::table.filter(codes::expires_at.lt(before))).execute(conn)
+}

@@ -1,0 +1,104 @@
+//! Signing keys: `active` (signs; one per algorithm), `retired` (still published
+//! for verification), `revoked` (gone from the JWKS at once).
+
+use diesel::prelude::*;
+
+use super::now;
+use crate::db::schema::signing_keys as keys;
+use crate::db::DbConn;
+
+pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_RETIRED: &str = "retired";
+pub const STATUS_REVOKED: &str = "revoked";
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = keys)]
+pub struct SigningKey {
+    /// RFC 7638 JWK thumbprint.
+    pub kid: String,
+    pub alg: String,
+    /// PKCS#8 PEM, or its AES-256-GCM encryption when `encrypted`.
+    pub private_key: String,
+    pub encrypted: bool,
+    pub public_jwk: String,
+    pub status: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConn, key: &SigningKey) -> QueryResult<()> {
+    diesel::insert_into(keys::table)
+        .values(key)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, kid: &str) -> QueryResult<Option<SigningKey>> {
+    keys::table
+        .find(kid)
+        .select(SigningKey::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
+    keys::table
+        .order(keys::created_at.desc())
+        .select(SigningKey::as_select())
+        .load(conn)
+}
+
+/// Active and retired keys: what the key ring loads and the JWKS publishes.
+pub fn list_published(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
+    keys::table
+        .filter(keys::status.ne(STATUS_REVOKED))
+        .order(keys::created_at.desc())
+        .select(SigningKey::as_select())
+        .load(conn)
+}
+
+/// Makes `key` the active key for its algorithm and retires the one it
+/// replaces, in one transaction.
+pub fn rotate(conn: &mut DbConn, key: &SigningKey) -> QueryResult<()> {
+    conn.transaction(|c| {
+        let t = now();
+        diesel::update(
+            keys::table
+                .filter(keys::alg.eq(&key.alg))
+                .filter(keys::status.eq(STATUS_ACTIVE)),
+        )
+        .set((keys::status.eq(STATUS_RETIRED), keys::retired_at.eq(t)))
+        .execute(c)?;
+        insert(c, key)
+    })
+}
+
+pub fn retire(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
+    let n = diesel::update(keys::table.find(kid).filter(keys::status.eq(STATUS_ACTIVE)))
+        .set((keys::status.eq(STATUS_RETIRED), keys::retired_at.eq(now())))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn revoke(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        keys::table
+            .find(kid)
+            .filter(keys::status.ne(STATUS_REVOKED)),
+    )
+    .set((keys::status.eq(STATUS_REVOKED), keys::revoked_at.eq(now())))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Revokes retired keys retired before `before` (their retention is over).
+pub fn expire_retired(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::update(
+        keys::table
+            .filter(keys::status.eq(STATUS_RETIRED))
+            .filter(keys::retired_at.lt(before)),
+    )
+    .set((keys::status.eq(STATUS_REVOKED), keys::revoked_at.eq(now())))
+    .execute(conn)
+}

@@ -1,0 +1,50 @@
+//! Page templates. They are compiled into the binary (so the release binary runs
+//! from any directory) and parsed once per process; Tera autoescapes every
+//! `.html` template, so user input never becomes markup.
+
+use std::sync::OnceLock;
+
+use tera::Tera;
+
+/// Every template, by name. A test renders each with a sample context.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+/// The parsed templates. Parsing cannot fail at run time: the test
+/// `templates_parse` checks the embedded sources.
+pub fn tera() -> &'static Tera {
+    static TERA: OnceLock<Tera> = OnceLock::new();
+    TERA.get_or_init(|| parse().unwrap_or_else(|e| panic!("embedded templates are invalid: {e}")))
+}
+
+pub fn parse() -> Result<Tera, tera::Error> {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(TEMPLATES.iter().copied())?;
+    Ok(tera)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse() {
+        parse().expect("templates parse");
+    }
+
+    #[test]
+    fn error_page_renders_and_escapes() {
+        let mut ctx = tera::Context::new();
+        ctx.insert("org_name", "Acme <Ops>");
+        ctx.insert("status", &404);
+        ctx.insert("title", "Not found");
+        ctx.insert("message", "<script>alert(1)</script>");
+        let html = tera().render("error.html", &ctx).unwrap();
+        assert!(html.contains("Not found"));
+        assert!(html.contains("Acme &lt;Ops&gt;"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>alert"));
+    }
+}

@@ -1,0 +1,124 @@
+//! The `keyward` binary as an operator runs it.
+
+use std::process::Command;
+
+use crate::helpers::TestDb;
+
+fn keyward(db_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .env("KEYWARD_LOG", "warn")
+        .output()
+        .expect("run the keyward binary")
+}
+
+#[test]
+fn help_documents_every_subcommand() {
+    let out = keyward("unused.db", &["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for sub in ["serve", "migrate"] {
+        assert!(help.contains(sub), "--help lacks {sub}: {help}");
+    }
+    assert!(help.contains("DATABASE_URL"));
+}
+
+#[test]
+fn migrate_applies_the_migrations_once() {
+    let db = TestDb::new();
+    let out = keyward(&db.raw_url(), &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("2 migration(s) applied"), "{stdout}");
+    let again = keyward(&db.raw_url(), &["migrate"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8(again.stdout)
+        .unwrap()
+        .starts_with("0 migration(s) applied"));
+}
+
+#[test]
+fn a_malformed_setting_stops_the_start_with_one_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .env_clear()
+        .env("KEYWARD_BIND", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("keyward: KEYWARD_BIND: 'not-an-address'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unopenable_database_stops_the_start_with_its_real_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-dir").join("k.db");
+    let out = keyward(&path.to_string_lossy(), &["serve"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("keyward: cannot open SQLite database"),
+        "{stderr}"
+    );
+    assert!(last.contains("missing-dir"), "{stderr}");
+}
+
+/// Runs against the suite's PostgreSQL server (KEYWARD_TEST_DATABASE_URL); on
+/// the SQLite run the case above covers the same rule.
+#[test]
+fn a_postgres_authentication_failure_is_named() {
+    let Some(base) = crate::helpers::pg_base_url() else {
+        return;
+    };
+    let mut u = url::Url::parse(&base).unwrap();
+    u.set_username("keyward_no_such_role").unwrap();
+    u.set_password(Some("wrong")).unwrap();
+    u.set_path("/x");
+    let out = keyward(u.as_str(), &["serve"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("keyward: cannot connect to PostgreSQL:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("keyward_no_such_role"), "{stderr}");
+    assert!(
+        !stderr.contains("wrong"),
+        "the password must not be printed: {stderr}"
+    );
+}
+
+/// A missing PostgreSQL database is created on first start.
+#[test]
+fn a_missing_postgres_database_is_created() {
+    let Some(base) = crate::helpers::pg_base_url() else {
+        return;
+    };
+    let name = format!("keyward_create_{}", uuid::Uuid::new_v4().simple());
+    let mut u = url::Url::parse(&base).unwrap();
+    u.set_path(&format!("/{name}"));
+    let out = keyward(u.as_str(), &["migrate"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // Clean up before asserting.
+    u.set_path("/postgres");
+    let mut admin = <diesel::PgConnection as diesel::Connection>::establish(u.as_str()).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut admin,
+        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    )
+    .unwrap();
+    assert!(out.status.success(), "{stderr}");
+}

@@ -1,0 +1,158 @@
+//! Test fixtures: a fresh database per test and the real app on a random port.
+
+use std::collections::HashMap;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use keyward::config::{Config, DatabaseUrl};
+use keyward::db::{self, DbConn};
+use keyward::startup::Application;
+
+pub const TEST_DATABASE_VAR: &str = "KEYWARD_TEST_DATABASE_URL";
+
+/// A database that exists for one test: a SQLite file in a temporary directory,
+/// or a uniquely named PostgreSQL database dropped when the test ends.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<PgTestDb>,
+}
+
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+/// The PostgreSQL server URL the suite runs against, if any. A set variable that
+/// is not a postgres:// URL is a mistake, not a reason to fall back silently.
+pub fn pg_base_url() -> Option<String> {
+    let raw = std::env::var(TEST_DATABASE_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    assert!(
+        raw.starts_with("postgres://") || raw.starts_with("postgresql://"),
+        "{TEST_DATABASE_VAR} must be a postgres:// URL, got {raw:?}"
+    );
+    Some(raw)
+}
+
+fn pg_url_with_database(base: &str, name: &str) -> String {
+    let mut u = url::Url::parse(base).expect("a valid PostgreSQL URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match pg_base_url() {
+            Some(base) => {
+                let name = format!("keyward_test_{}", uuid::Uuid::new_v4().simple());
+                let admin_url = pg_url_with_database(&base, "postgres");
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create the test database");
+                TestDb {
+                    url: DatabaseUrl::Postgres(pg_url_with_database(&base, &name)),
+                    _dir: None,
+                    pg: Some(PgTestDb { admin_url, name }),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let path = dir.path().join("keyward.db");
+                TestDb {
+                    url: DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()),
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The URL as DATABASE_URL would carry it.
+    pub fn raw_url(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Postgres(u) => u.clone(),
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
+        }
+    }
+
+    /// A migrated connection.
+    pub fn conn(&self) -> DbConn {
+        let mut conn = db::connect(&self.url).expect("connect to the test database");
+        db::run_migrations(&mut conn).expect("migrate the test database");
+        conn
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(pg) = &self.pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&pg.admin_url) {
+                let _ = admin.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    pg.name
+                ));
+            }
+        }
+    }
+}
+
+/// A configuration for tests: a random port, the given database, cheap bcrypt.
+pub fn test_config(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("KEYWARD_BIND".into(), "127.0.0.1:0".into()),
+        ("DATABASE_URL".into(), db.raw_url()),
+        ("KEYWARD_BCRYPT_COST".into(), "4".into()),
+        ("KEYWARD_DB_POOL_SIZE".into(), "4".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("a valid test configuration")
+}
+
+/// The real application, serving on a random port of 127.0.0.1.
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let db = TestDb::new();
+    let config = test_config(&db, extra);
+    let app = Application::build(config).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client");
+    TestApp { address, http, db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}

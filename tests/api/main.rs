@@ -1,0 +1,9 @@
+//! The integration suite: one test binary (each file under tests/ would link a
+//! separate one, which is slow). Every test gets its own database: a temporary
+//! SQLite file by default, or a fresh PostgreSQL database when
+//! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
+
+mod cli;
+mod health;
+mod helpers;
+mod store;
