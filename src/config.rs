@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use crate::crypto::keys::KeyEncryptionKey;
+
 /// The default embedded database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "keyward.db";
 
@@ -86,6 +88,10 @@ pub struct Config {
     pub log_filter: String,
     pub db_pool_size: u32,
     pub bcrypt_cost: u32,
+    /// Encrypts private signing keys at rest when set.
+    pub key_encryption_key: Option<KeyEncryptionKey>,
+    /// How often each instance checks the database for key and metadata changes.
+    pub sync_interval_secs: u32,
 }
 
 impl Config {
@@ -140,6 +146,20 @@ impl Config {
             12,
             4..=31,
         )?;
+        let key_encryption_key = match get("KEYWARD_KEY_ENCRYPTION_KEY") {
+            None => None,
+            // The value is a secret: the error names the variable, not the value.
+            Some(v) => Some(
+                KeyEncryptionKey::parse(&v)
+                    .map_err(|p| fail("KEYWARD_KEY_ENCRYPTION_KEY", "***", p))?,
+            ),
+        };
+        let sync_interval_secs = parse_in_range(
+            get("KEYWARD_SYNC_INTERVAL_SECS"),
+            "KEYWARD_SYNC_INTERVAL_SECS",
+            5,
+            1..=60,
+        )?;
 
         Ok(Config {
             bind,
@@ -148,6 +168,8 @@ impl Config {
             log_filter,
             db_pool_size,
             bcrypt_cost,
+            key_encryption_key,
+            sync_interval_secs,
         })
     }
 }
@@ -279,6 +301,13 @@ mod tests {
         let e = config(&[("DATABASE_URL", "redis://u:secret@h/0")]).unwrap_err();
         assert_eq!(e.var, "DATABASE_URL");
         assert!(!e.to_string().contains("secret"), "{e}");
+        let e = config(&[("KEYWARD_KEY_ENCRYPTION_KEY", "too-short-secret")]).unwrap_err();
+        assert_eq!(e.var, "KEYWARD_KEY_ENCRYPTION_KEY");
+        assert!(!e.to_string().contains("too-short-secret"), "{e}");
+        let ok = config(&[("KEYWARD_KEY_ENCRYPTION_KEY", &"0f".repeat(32))]).unwrap();
+        assert!(ok.key_encryption_key.is_some());
+        let e = config(&[("KEYWARD_SYNC_INTERVAL_SECS", "0")]).unwrap_err();
+        assert_eq!(e.var, "KEYWARD_SYNC_INTERVAL_SECS");
     }
 
     #[test]

@@ -6,7 +6,12 @@
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod keyring;
+pub mod oidc;
+pub mod probe;
+pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod timefmt;
 pub mod web;

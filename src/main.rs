@@ -28,6 +28,38 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Ask the running server (at KEYWARD_BIND) whether it is up; exit 0 if so.
+    /// For container health checks.
+    Health {
+        /// Check readiness (/readyz: the database answers) instead of liveness.
+        #[arg(long)]
+        ready: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// List signing keys (kid, algorithm, status, creation time).
+    List {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a new active key for an algorithm; the key it replaces is retired.
+    Rotate {
+        #[arg(long, default_value = "RS256", value_parser = ["RS256", "ES256", "EdDSA"])]
+        alg: String,
+        /// RSA modulus size in bits: 2048, 3072 or 4096 (RS256 only).
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+    },
+    /// Stop a key signing; it stays in the JWKS until its retention ends.
+    Retire { kid: String },
+    /// Remove a key from the JWKS at once (a compromised key).
+    Revoke { kid: String },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +75,8 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
+        Command::Health { ready } => health(&config, ready),
+        Command::Key(cmd) => key(&config, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,6 +119,80 @@ fn migrate(config: &Config) -> anyhow::Result<()> {
         config.database_url.redacted(),
         conn.backend_name()
     );
+    Ok(())
+}
+
+/// A migrated connection, for subcommands that use the database.
+fn open_database(config: &Config) -> anyhow::Result<keyward::db::DbConn> {
+    let mut conn = keyward::db::connect_or_create(&config.database_url)?;
+    keyward::db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
+    use keyward::crypto::keys::Algorithm;
+    use keyward::{signing, store};
+    let mut conn = open_database(config)?;
+    match cmd {
+        KeyCommand::List { json } => {
+            let keys = store::keys::list(&mut conn)?;
+            if json {
+                let rows: Vec<_> = keys
+                    .iter()
+                    .map(|k| {
+                        serde_json::json!({
+                            "kid": k.kid, "alg": k.alg, "status": k.status,
+                            "created_at": k.created_at, "retired_at": k.retired_at,
+                            "revoked_at": k.revoked_at, "encrypted": k.encrypted,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if keys.is_empty() {
+                println!("no signing keys yet (keyward key rotate --alg RS256 creates one)");
+            } else {
+                println!("{:<44} {:<6} {:<8} CREATED", "KID", "ALG", "STATUS");
+                for k in keys {
+                    println!(
+                        "{:<44} {:<6} {:<8} {}",
+                        k.kid,
+                        k.alg,
+                        k.status,
+                        keyward::timefmt::rfc3339(k.created_at)
+                    );
+                }
+            }
+        }
+        KeyCommand::Rotate { alg, bits } => {
+            let alg: Algorithm = alg.parse()?;
+            let kid = signing::rotate(&mut conn, config.key_encryption_key.as_ref(), alg, bits)?;
+            println!("{kid}");
+            eprintln!(
+                "new active {alg} key {kid}; running servers pick it up within {}s",
+                config.sync_interval_secs
+            );
+        }
+        KeyCommand::Retire { kid } => {
+            signing::retire(&mut conn, &kid)?;
+            println!("retired {kid}");
+        }
+        KeyCommand::Revoke { kid } => {
+            signing::revoke(&mut conn, &kid)?;
+            println!("revoked {kid}");
+        }
+    }
+    Ok(())
+}
+
+fn health(config: &Config, ready: bool) -> anyhow::Result<()> {
+    let path = if ready { "/readyz" } else { "/healthz" };
+    let target = keyward::probe::local_target(config.bind);
+    let status = keyward::probe::http_status(target, path, std::time::Duration::from_secs(3))
+        .map_err(|e| anyhow::anyhow!("{path} at {target}: {e}"))?;
+    if status != 200 {
+        anyhow::bail!("{path} at {target} answered {status}");
+    }
+    println!("{path}: {status}");
     Ok(())
 }
 

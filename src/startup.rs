@@ -10,6 +10,8 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::keyring::{self, KeyRing};
+use crate::oidc::discovery::{self, Publisher};
 use crate::state::AppState;
 
 /// Opens the database the configuration names (creating a missing PostgreSQL
@@ -28,6 +30,48 @@ pub fn prepare_database(config: &Config) -> Result<Db, db::ConnectError> {
     )))
 }
 
+/// Loads the key ring and renders the metadata documents. A key that cannot
+/// be opened (missing or wrong KEYWARD_KEY_ENCRYPTION_KEY, a corrupt row)
+/// stops the start; nothing is written.
+pub fn load_published(db: &Db, config: &Config) -> anyhow::Result<(Arc<KeyRing>, Arc<Publisher>)> {
+    let mut conn = db.pool().get().context("opening a database connection")?;
+    let kek = config.key_encryption_key.clone();
+    let set = keyring::load(&mut conn, kek.as_ref()).context("loading the signing keys")?;
+    let ring = Arc::new(KeyRing::new(set, kek));
+    let published = Arc::new(Publisher::default());
+    discovery::sync(&mut conn, &ring, &published, config.issuer.as_deref())
+        .context("rendering the discovery documents")?;
+    Ok((ring, published))
+}
+
+/// Every `sync_interval_secs`, picks up key rotations and metadata changes
+/// made by another instance or the CLI.
+fn spawn_sync(state: AppState) {
+    let every = std::time::Duration::from_secs(u64::from(state.config.sync_interval_secs));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let (keys, published) = (state.keys.clone(), state.published.clone());
+            let issuer = state.config.issuer.clone();
+            let result = state
+                .db
+                .run(move |conn| {
+                    discovery::sync(conn, &keys, &published, issuer.as_deref())
+                        .map_err(|e| anyhow::anyhow!(e))
+                })
+                .await;
+            match result {
+                Ok(true) => tracing::info!("reloaded signing keys and metadata"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "syncing keys and metadata failed"),
+            }
+        }
+    });
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -38,6 +82,7 @@ impl Application {
     /// Prepares the database and binds `config.bind` (port 0 picks a free port).
     pub fn build(config: Config) -> anyhow::Result<Self> {
         let db = prepare_database(&config)?;
+        let (keys, published) = load_published(&db, &config)?;
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener
@@ -48,7 +93,10 @@ impl Application {
             config: Arc::new(config),
             db,
             templates: crate::web::templates::tera(),
+            keys,
+            published,
         };
+        spawn_sync(state.clone());
         let server = run(listener, state)?;
         Ok(Application { port, server })
     }

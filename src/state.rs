@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::keyring::KeyRing;
+use crate::oidc::discovery::Publisher;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -11,4 +13,8 @@ pub struct AppState {
     pub db: Db,
     /// The page templates, compiled into the binary and parsed once.
     pub templates: &'static tera::Tera,
+    /// Signing keys, parsed once; swapped on rotation.
+    pub keys: Arc<KeyRing>,
+    /// The discovery documents, rendered once per change.
+    pub published: Arc<Publisher>,
 }

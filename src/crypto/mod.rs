@@ -1,3 +1,6 @@
-//! Cryptographic building blocks: random secrets and their digests.
+//! Cryptographic building blocks: random secrets and their digests, signing
+//! keys, and JWT signing and verification.
 
+pub mod jwt;
+pub mod keys;
 pub mod secret;

@@ -13,6 +13,8 @@ pub const SETUP_COMPLETED: &str = "setup_completed";
 pub const SETUP_CODE_DIGEST: &str = "setup_code_digest";
 pub const SESSION_KEY: &str = "session_key";
 pub const KEYS_VERSION: &str = "keys_version";
+/// Bumped when anything the metadata documents show changes (scopes, issuer).
+pub const METADATA_VERSION: &str = "metadata_version";
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = settings)]

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod error;
 pub mod health;
 pub mod templates;
+pub mod wellknown;
 
 use std::time::Instant;
 
@@ -18,7 +19,19 @@ pub use error::PageError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{name}", web::get().to(assets::serve));
+        .route("/static/{name}", web::get().to(assets::serve))
+        .route(
+            crate::oidc::discovery::JWKS_PATH,
+            web::get().to(wellknown::jwks),
+        )
+        .route(
+            crate::oidc::discovery::OPENID_CONFIGURATION_PATH,
+            web::get().to(wellknown::openid_configuration),
+        )
+        .route(
+            crate::oidc::discovery::OAUTH_METADATA_PATH,
+            web::get().to(wellknown::oauth_metadata),
+        );
 }
 
 /// Headers every response carries. Pages load only local scripts and styles

@@ -122,3 +122,35 @@ fn a_missing_postgres_database_is_created() {
     .unwrap();
     assert!(out.status.success(), "{stderr}");
 }
+
+#[tokio::test]
+async fn health_probes_the_running_server() {
+    let app = crate::helpers::spawn_app().await;
+    let bind = app.address.trim_start_matches("http://").to_owned();
+    let probe = |args: &'static [&'static str], bind: String| {
+        Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env_clear()
+            .env("KEYWARD_BIND", bind)
+            .output()
+            .unwrap()
+    };
+    let b = bind.clone();
+    let out = tokio::task::spawn_blocking(move || probe(&["health", "--ready"], b))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        "/readyz: 200"
+    );
+    // Nothing listens on port 9: the probe fails.
+    let out = tokio::task::spawn_blocking(move || probe(&["health"], "127.0.0.1:9".into()))
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+}

@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use keyward::config::DatabaseUrl;
 use keyward::db::{self, Db};
+use keyward::keyring::{KeyRing, KeySet};
+use keyward::oidc::discovery::Publisher;
 use keyward::state::AppState;
 
 use crate::helpers::{spawn_app, test_config, TestDb};
@@ -93,6 +95,8 @@ async fn readyz_is_503_while_the_database_is_down_and_recovers() {
         config: Arc::new(config),
         db: Db::new(db::build_pool(&down_url, 2)),
         templates: keyward::web::templates::tera(),
+        keys: Arc::new(KeyRing::new(KeySet::default(), None)),
+        published: Arc::new(Publisher::default()),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -153,6 +157,8 @@ async fn readyz_is_503_quickly_when_postgresql_is_unreachable() {
         config: Arc::new(config),
         db: Db::new(db::build_pool(&down_url, 2)),
         templates: keyward::web::templates::tera(),
+        keys: Arc::new(KeyRing::new(KeySet::default(), None)),
+        published: Arc::new(Publisher::default()),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

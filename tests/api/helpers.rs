@@ -131,7 +131,19 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new();
-    let config = test_config(&db, extra);
+    let Instance { address, http } = spawn_instance(&db, extra).await;
+    TestApp { address, http, db }
+}
+
+/// One more server process-alike on an existing database (several instances
+/// behind a load balancer share one database).
+pub struct Instance {
+    pub address: String,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn_instance(db: &TestDb, extra: &[(&str, &str)]) -> Instance {
+    let config = test_config(db, extra);
     let app = Application::build(config).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -140,7 +152,26 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
-    TestApp { address, http, db }
+    Instance { address, http }
+}
+
+/// Polls `check` every 100 ms until it holds or `secs` pass; returns whether
+/// it held.
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 impl TestApp {

@@ -1,0 +1,3 @@
+//! OpenID Connect: the published metadata documents.
+
+pub mod discovery;
