@@ -86,26 +86,43 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
 /// Like [`connect`], but creates a missing PostgreSQL database first (through the
 /// server's `postgres` maintenance database) so a fresh server needs no manual step.
 pub fn connect_or_create(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
-    match connect(url) {
-        Err(ConnectError::Postgres(message)) if message.contains("does not exist") => {
-            let DatabaseUrl::Postgres(raw) = url else {
-                unreachable!("a PostgreSQL error comes from a PostgreSQL URL")
-            };
+    let missing = match url {
+        DatabaseUrl::Postgres(raw) => {
+            pg_database_name(raw).map(|n| format!("database \"{n}\" does not exist"))
+        }
+        DatabaseUrl::Sqlite(_) => None,
+    };
+    match (connect(url), url, missing) {
+        (Err(ConnectError::Postgres(message)), DatabaseUrl::Postgres(raw), Some(missing))
+            if message.contains(&missing) =>
+        {
             create_pg_database(raw).map_err(|cause| {
                 ConnectError::Postgres(format!("{message}; creating it failed: {cause}"))
             })?;
             connect(url)
         }
-        other => other,
+        (result, _, _) => result,
     }
 }
 
-fn create_pg_database(raw: &str) -> Result<(), String> {
-    let mut parsed = url::Url::parse(raw).map_err(|e| e.to_string())?;
-    let name = parsed.path().trim_start_matches('/').to_owned();
+/// The database a PostgreSQL URL names (its path, percent-decoded).
+fn pg_database_name(raw: &str) -> Option<String> {
+    let parsed = url::Url::parse(raw).ok()?;
+    let name = parsed.path().trim_start_matches('/');
     if name.is_empty() {
-        return Err("the URL names no database".into());
+        return None;
     }
+    Some(
+        url::form_urlencoded::parse(format!("n={name}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| name.to_owned()),
+    )
+}
+
+fn create_pg_database(raw: &str) -> Result<(), String> {
+    let name = pg_database_name(raw).ok_or("the URL names no database")?;
+    let mut parsed = url::Url::parse(raw).map_err(|e| e.to_string())?;
     parsed.set_path("/postgres");
     let mut admin = connect_pg(parsed.as_str()).map_err(|e| e.to_string())?;
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));

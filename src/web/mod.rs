@@ -65,7 +65,7 @@ pub async fn log_request(
         %method,
         path = %path,
         status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
+        micros = started.elapsed().as_micros() as u64,
         "request"
     );
     Ok(res)

@@ -99,6 +99,10 @@ fn a_postgres_authentication_failure_is_named() {
         !stderr.contains("wrong"),
         "the password must not be printed: {stderr}"
     );
+    assert!(
+        !stderr.contains("creating it"),
+        "a missing role is not a missing database: {stderr}"
+    );
 }
 
 /// A missing PostgreSQL database is created on first start.
@@ -153,4 +157,164 @@ async fn health_probes_the_running_server() {
         .await
         .unwrap();
     assert!(!out.status.success());
+}
+
+fn keyward_with_stdin(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", db_url)
+        .env("KEYWARD_LOG", "warn")
+        .env("KEYWARD_BCRYPT_COST", "4")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_user_cli_adds_lists_changes_and_disables_users() {
+    use keyward::crypto::password;
+    use keyward::store::users;
+    let db = TestDb::new();
+    let url = db.raw_url();
+
+    let out = keyward_with_stdin(
+        &url,
+        &[
+            "user",
+            "add",
+            "Alice",
+            "--email",
+            "alice@example.com",
+            "--admin",
+        ],
+        "plum-tractor-lantern\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alice = users::find_by_username(&mut db.conn(), "alice")
+        .unwrap()
+        .unwrap();
+    assert!(alice.is_admin);
+    let hash = alice.password_hash.clone().unwrap();
+    assert!(
+        hash.starts_with("$2b$04$"),
+        "bcrypt with the configured cost"
+    );
+    assert!(password::verify("plum-tractor-lantern", &hash));
+
+    // Generated password, printed once in the JSON.
+    let out = keyward_with_stdin(&url, &["user", "add", "bob", "--generate", "--json"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bob = users::find_by_username(&mut db.conn(), "bob")
+        .unwrap()
+        .unwrap();
+    assert_eq!(created["id"], bob.id.as_str());
+    assert!(password::verify(
+        created["password"].as_str().unwrap(),
+        bob.password_hash.as_deref().unwrap()
+    ));
+
+    // Refusals name the problem and create nothing.
+    for (args, stdin, expected) in [
+        (
+            vec!["user", "add", "ALICE"],
+            "another-good-password\n",
+            "username: This username is taken.",
+        ),
+        (
+            vec!["user", "add", "carol", "--email", "ALICE@example.com"],
+            "another-good-password\n",
+            "email: Another account uses this email.",
+        ),
+        (
+            vec!["user", "add", "carol"],
+            "password1234\n",
+            "common passwords",
+        ),
+        (vec!["user", "add", "carol"], "short\n", "at least 12"),
+        (
+            vec!["user", "add", "c a r o l"],
+            "another-good-password\n",
+            "username:",
+        ),
+        (
+            vec!["user", "add", "carol", "--email", "nope"],
+            "another-good-password\n",
+            "email:",
+        ),
+        (
+            vec!["user", "add", "carol"],
+            "",
+            "no password on standard input",
+        ),
+    ] {
+        let out = keyward_with_stdin(&url, &args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    assert_eq!(users::count(&mut db.conn()).unwrap(), 2);
+
+    let out = keyward_with_stdin(&url, &["user", "list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, vec!["Alice", "bob"]);
+    assert!(
+        list.to_string().find("password").is_none(),
+        "no hashes in listings"
+    );
+
+    let out = keyward_with_stdin(&url, &["user", "passwd", "alice"], "a-brand-new-secret\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = users::find_by_username(&mut db.conn(), "alice")
+        .unwrap()
+        .unwrap();
+    assert!(password::verify(
+        "a-brand-new-secret",
+        after.password_hash.as_deref().unwrap()
+    ));
+    assert_eq!(after.session_epoch, alice.session_epoch + 1, "sessions end");
+
+    let out = keyward_with_stdin(&url, &["user", "disable", "bob"], "");
+    assert!(out.status.success());
+    assert!(
+        users::find_by_username(&mut db.conn(), "bob")
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    let out = keyward_with_stdin(&url, &["user", "disable", "nobody"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("no such user: nobody"));
 }
