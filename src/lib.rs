@@ -3,6 +3,7 @@
 //! `startup` builds the actix application from an [`state::AppState`]; the
 //! binary (`main.rs`) and the integration tests both go through it.
 
+pub mod accounts;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -31,6 +31,9 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Ask the running server (at KEYWARD_BIND) whether it is up; exit 0 if so.
     /// For container health checks.
     Health {
@@ -62,6 +65,42 @@ enum KeyCommand {
     Revoke { kid: String },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input (one line) when
+    /// it is not a terminal; otherwise, or with --generate, one is generated and
+    /// printed once.
+    Add {
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Give the user access to the admin area.
+        #[arg(long)]
+        admin: bool,
+        /// Generate the password even if standard input is not a terminal.
+        #[arg(long)]
+        generate: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password (standard input or generated, as for `add`); ends
+    /// the user's sessions.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        generate: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: sessions end and tokens are revoked.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::from_env() {
@@ -77,6 +116,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Health { ready } => health(&config, ready),
         Command::Key(cmd) => key(&config, cmd),
+        Command::User(cmd) => user(&config, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,6 +134,7 @@ fn init_logging(filter: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
@@ -179,6 +220,119 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::Revoke { kid } => {
             signing::revoke(&mut conn, &kid)?;
             println!("revoked {kid}");
+        }
+    }
+    Ok(())
+}
+
+/// The password for `user add` and `user passwd`: one line of standard input,
+/// or a generated one (returned with `true`, to be printed once).
+fn password_input(generate: bool) -> anyhow::Result<(String, bool)> {
+    use std::io::{BufRead, IsTerminal};
+    if generate || std::io::stdin().is_terminal() {
+        return Ok((keyward::accounts::generate_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input (or use --generate)");
+    }
+    Ok((password, false))
+}
+
+fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
+    use keyward::accounts::{self, NewAccount};
+    use keyward::store::users;
+    let mut conn = open_database(config)?;
+    let cost = config.bcrypt_cost;
+    match cmd {
+        UserCommand::Add {
+            username,
+            email,
+            admin,
+            generate,
+            json,
+        } => {
+            let (password, generated) = password_input(generate)?;
+            let account = NewAccount {
+                username: &username,
+                email: email.as_deref(),
+                password: &password,
+                password_confirmation: &password,
+                is_admin: admin,
+            };
+            let user = accounts::create(&mut conn, &account, cost, "cli")?;
+            if json {
+                let mut out = serde_json::json!({ "id": user.id, "username": user.username, "email": user.email, "admin": user.is_admin });
+                if generated {
+                    out["password"] = serde_json::json!(password);
+                }
+                println!("{out}");
+            } else {
+                println!("created user {} (id {})", user.username, user.id);
+                if generated {
+                    println!("password (shown once): {password}");
+                }
+            }
+        }
+        UserCommand::Passwd { username, generate } => {
+            let user = accounts::find_by_username(&mut conn, &username)?;
+            let (password, generated) = password_input(generate)?;
+            accounts::set_password(&mut conn, &user, &password, &password, cost, "cli")?;
+            println!(
+                "password changed for {}; their sessions have ended",
+                user.username
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::List { json } => {
+            let all = users::list(&mut conn, None, i64::MAX, 0)?;
+            if json {
+                let rows: Vec<_> = all
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "id": u.id, "username": u.username, "email": u.email,
+                            "admin": u.is_admin, "disabled": u.disabled,
+                            "created_at": u.created_at, "last_login_at": u.last_login_at,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if all.is_empty() {
+                println!("no users yet");
+            } else {
+                println!(
+                    "{:<24} {:<32} {:<6} {:<9} CREATED",
+                    "USERNAME", "EMAIL", "ADMIN", "DISABLED"
+                );
+                for u in all {
+                    println!(
+                        "{:<24} {:<32} {:<6} {:<9} {}",
+                        u.username,
+                        u.email.as_deref().unwrap_or("-"),
+                        if u.is_admin { "yes" } else { "no" },
+                        if u.disabled { "yes" } else { "no" },
+                        keyward::timefmt::rfc3339(u.created_at)
+                    );
+                }
+            }
+        }
+        UserCommand::Disable { username } => {
+            let user = accounts::find_by_username(&mut conn, &username)?;
+            accounts::set_disabled(&mut conn, &user, true, "cli")?;
+            println!(
+                "disabled {}; their sessions have ended and their tokens are revoked",
+                user.username
+            );
+        }
+        UserCommand::Enable { username } => {
+            let user = accounts::find_by_username(&mut conn, &username)?;
+            accounts::set_disabled(&mut conn, &user, false, "cli")?;
+            println!("enabled {}", user.username);
         }
     }
     Ok(())
