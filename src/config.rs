@@ -92,6 +92,8 @@ pub struct Config {
     pub key_encryption_key: Option<KeyEncryptionKey>,
     /// How often each instance checks the database for key and metadata changes.
     pub sync_interval_secs: u32,
+    /// A preset setup code (KEYWARD_SETUP_CODE), for automated installs.
+    pub setup_code: Option<String>,
 }
 
 impl Config {
@@ -161,6 +163,19 @@ impl Config {
             1..=60,
         )?;
 
+        let setup_code = match get("KEYWARD_SETUP_CODE") {
+            None => None,
+            Some(v) if v.trim().len() >= 16 && !v.trim().contains(char::is_whitespace) => {
+                Some(v.trim().to_owned())
+            }
+            Some(_) => {
+                return Err(fail(
+                    "KEYWARD_SETUP_CODE",
+                    "***",
+                    "must be at least 16 characters without spaces".into(),
+                ))
+            }
+        };
         Ok(Config {
             bind,
             database_url,
@@ -170,6 +185,7 @@ impl Config {
             bcrypt_cost,
             key_encryption_key,
             sync_interval_secs,
+            setup_code,
         })
     }
 }

@@ -31,6 +31,26 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print a new one-time setup link (the previous one stops working).
+    SetupCode,
+    /// Complete first-run setup without the browser; the admin password is
+    /// read from standard input (one line).
+    Setup {
+        /// Organisation name.
+        #[arg(long)]
+        org: String,
+        /// Issuer URL: https, or http on localhost/127.0.0.1.
+        #[arg(long)]
+        issuer: String,
+        /// The first administrator's username.
+        #[arg(long)]
+        admin: String,
+        #[arg(long)]
+        email: String,
+        /// Signing algorithm of the first key.
+        #[arg(long, default_value = "RS256", value_parser = ["RS256", "ES256", "EdDSA"])]
+        alg: String,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -117,6 +137,14 @@ fn main() -> ExitCode {
         Command::Health { ready } => health(&config, ready),
         Command::Key(cmd) => key(&config, cmd),
         Command::User(cmd) => user(&config, cmd),
+        Command::SetupCode => setup_code(&config),
+        Command::Setup {
+            org,
+            issuer,
+            admin,
+            email,
+            alg,
+        } => headless_setup(&config, org, issuer, admin, email, alg),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,6 +173,10 @@ fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config)?;
         println!("Keyward is listening on http://{bind} (database: {database})");
+        if let Some(link) = app.setup_link() {
+            println!("Finish setup in your browser: {link}");
+            println!("(the link works once; `keyward setup-code` prints a new one)");
+        }
         app.run_until_stopped().await?;
         tracing::info!("stopped");
         Ok(())
@@ -335,6 +367,63 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             println!("enabled {}", user.username);
         }
     }
+    Ok(())
+}
+
+fn setup_code(config: &Config) -> anyhow::Result<()> {
+    let mut conn = open_database(config)?;
+    if keyward::setup::is_complete(&mut conn)? {
+        anyhow::bail!("setup is already complete");
+    }
+    let code = keyward::setup::issue_code(&mut conn, None)?;
+    let base = config
+        .issuer
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", keyward::probe::local_target(config.bind)));
+    println!("{base}/setup?code={}", code.expose());
+    Ok(())
+}
+
+fn headless_setup(
+    config: &Config,
+    org: String,
+    issuer: String,
+    admin: String,
+    email: String,
+    alg: String,
+) -> anyhow::Result<()> {
+    use keyward::setup::{self, AdminPassword, SetupInput};
+    let mut conn = open_database(config)?;
+    let (password, generated) = password_input(false)?;
+    if generated {
+        anyhow::bail!("give the admin password on standard input");
+    }
+    let input = SetupInput {
+        org_name: org,
+        issuer,
+        admin_username: admin,
+        admin_email: email,
+        admin_password: AdminPassword::Plain {
+            password: password.clone(),
+            confirmation: password,
+        },
+        alg: alg.parse()?,
+    };
+    let done = setup::complete(
+        &mut conn,
+        input,
+        config.key_encryption_key.as_ref(),
+        config.bcrypt_cost,
+        None,
+    )?;
+    println!(
+        "setup complete: issuer {}, admin {}, signing key {}",
+        done.issuer, done.admin.username, done.kid
+    );
+    println!(
+        "discovery: {}/.well-known/openid-configuration",
+        done.issuer
+    );
     Ok(())
 }
 

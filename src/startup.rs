@@ -12,7 +12,14 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::keyring::{self, KeyRing};
 use crate::oidc::discovery::{self, Publisher};
+use crate::setup;
 use crate::state::AppState;
+use crate::store::settings;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use std::sync::atomic::AtomicBool;
 
 /// Opens the database the configuration names (creating a missing PostgreSQL
 /// database), applies pending migrations and returns the pool. Every failure is
@@ -72,10 +79,54 @@ fn spawn_sync(state: AppState) {
     });
 }
 
+/// The key that encrypts session cookies: 64 random bytes made once and kept
+/// in the settings table, so every instance reads every instance's cookies.
+pub fn load_session_key(db: &Db) -> anyhow::Result<Key> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut conn = db.pool().get().context("opening a database connection")?;
+    let fresh = Key::generate();
+    settings::insert_if_absent(
+        &mut conn,
+        settings::SESSION_KEY,
+        &engine.encode(fresh.master()),
+    )
+    .context("storing the session key")?;
+    let stored = settings::get(&mut conn, settings::SESSION_KEY)
+        .context("reading the session key")?
+        .unwrap_or_default();
+    let bytes = engine
+        .decode(stored)
+        .context("the stored session key is not base64")?;
+    Key::try_from(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("the stored session key is unusable: {e}"))
+}
+
+/// The link that opens first-run setup, while setup is pending: a fresh
+/// setup code (or KEYWARD_SETUP_CODE) on the issuer, or on the bound address.
+pub fn setup_link(db: &Db, config: &Config, port: u16) -> anyhow::Result<Option<String>> {
+    let mut conn = db.pool().get().context("opening a database connection")?;
+    if setup::is_complete(&mut conn)? {
+        return Ok(None);
+    }
+    let code = setup::issue_code(&mut conn, config.setup_code.as_deref())
+        .context("storing the setup code")?;
+    let base = match &config.issuer {
+        Some(issuer) => issuer.clone(),
+        None => {
+            let target =
+                crate::probe::local_target(std::net::SocketAddr::new(config.bind.ip(), port));
+            format!("http://{target}")
+        }
+    };
+    Ok(Some(format!("{base}/setup?code={}", code.expose())))
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     port: u16,
     server: Server,
+    setup_link: Option<String>,
 }
 
 impl Application {
@@ -89,20 +140,33 @@ impl Application {
             .local_addr()
             .context("reading the bound address")?
             .port();
+        let session_key = load_session_key(&db)?;
+        let setup_link = setup_link(&db, &config, port)?;
         let state = AppState {
             config: Arc::new(config),
             db,
             templates: crate::web::templates::tera(),
             keys,
             published,
+            setup_complete: Arc::new(AtomicBool::new(setup_link.is_none())),
+            session_key,
         };
         spawn_sync(state.clone());
         let server = run(listener, state)?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            setup_link,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The one-time setup link, while setup is pending.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
@@ -120,10 +184,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let sessions =
+            SessionMiddleware::builder(CookieSessionStore::default(), data.session_key.clone())
+                .cookie_name(crate::web::session::COOKIE_NAME.to_owned())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                // `Secure` is added per response once the issuer is https.
+                .cookie_secure(false)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .build();
+        // The last `wrap` is the outermost.
         App::new()
             .app_data(data.clone())
-            .wrap(crate::web::security_headers())
+            .app_data(web::FormConfig::default().error_handler(|err, _req| {
+                crate::web::PageError::BadRequest(format!("The form could not be read: {err}."))
+                    .into()
+            }))
+            .wrap(middleware::from_fn(crate::web::setup_gate))
+            .wrap(sessions)
+            .wrap(middleware::from_fn(crate::web::secure_session_cookie))
             .wrap(middleware::from_fn(crate::web::log_request))
+            .wrap(crate::web::security_headers())
             .configure(configure)
             .default_service(web::to(crate::web::not_found))
     })

@@ -17,4 +17,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// The discovery documents, rendered once per change.
     pub published: Arc<Publisher>,
+    /// Set once setup is known to be complete (it never becomes incomplete).
+    pub setup_complete: Arc<std::sync::atomic::AtomicBool>,
+    /// Encrypts the session cookies (shared by all instances).
+    pub session_key: actix_web::cookie::Key,
 }

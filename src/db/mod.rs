@@ -184,6 +184,26 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Logs pool connection failures at most once every 10 seconds: during an
+/// outage r2d2 retries constantly, and one line says as much as a thousand.
+#[derive(Debug, Default)]
+struct QuietErrorHandler {
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl r2d2::HandleError<ConnectError> for QuietErrorHandler {
+    fn handle_error(&self, error: ConnectError) {
+        let mut last = match self.last.lock() {
+            Ok(l) => l,
+            Err(p) => p.into_inner(),
+        };
+        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+            *last = Some(std::time::Instant::now());
+            tracing::error!(error = %error, "database connection failed");
+        }
+    }
+}
+
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
@@ -195,6 +215,7 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
         .min_idle(Some(1))
         .connection_timeout(CHECKOUT_TIMEOUT)
         .test_on_check_out(true)
+        .error_handler(Box::new(QuietErrorHandler::default()))
         .build_unchecked(Manager { url: url.clone() })
 }
 

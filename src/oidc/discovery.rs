@@ -24,6 +24,8 @@ pub struct Documents {
     pub keys_version: i64,
     pub metadata_version: i64,
     pub issuer: Option<String>,
+    /// The organisation name pages show, once setup stored it.
+    pub org_name: Option<String>,
     /// `None` until the issuer is known.
     pub openid_configuration: Option<Bytes>,
     pub oauth_metadata: Option<Bytes>,
@@ -123,10 +125,12 @@ pub fn sync(
     let metadata_version = metadata_version(conn)?;
     let current = publisher.snapshot();
     let issuer = issuer(conn, configured_issuer)?;
+    let org_name = settings::get(conn, settings::ORG_NAME)?;
     if current.openid_configuration.is_some() == issuer.is_some()
         && current.keys_version == keys.version
         && current.metadata_version == metadata_version
         && current.issuer == issuer
+        && current.org_name == org_name
     {
         return Ok(false);
     }
@@ -134,6 +138,7 @@ pub fn sync(
         keys_version: keys.version,
         metadata_version,
         issuer: issuer.clone(),
+        org_name,
         ..Documents::default()
     };
     if let Some(issuer) = issuer.as_deref() {

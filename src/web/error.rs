@@ -14,6 +14,8 @@ pub enum PageError {
     BadRequest(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -35,6 +37,7 @@ impl PageError {
             PageError::NotFound => ("Not found", "There is nothing at this address.".into()),
             PageError::BadRequest(m) => ("Bad request", m.clone()),
             PageError::Forbidden(m) => ("Forbidden", m.clone()),
+            PageError::Conflict(m) => ("Already done", m.clone()),
             PageError::Unavailable(_) => (
                 "Temporarily unavailable",
                 "The service cannot reach its database right now. Please try again shortly.".into(),
@@ -53,6 +56,7 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PageError::Conflict(_) => StatusCode::CONFLICT,
             PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

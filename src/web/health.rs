@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::state::AppState;
 
 /// How long readiness waits for the database before it says no.
-const READY_TIMEOUT: Duration = Duration::from_secs(2);
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The process is up and serving.
 pub async fn healthz() -> HttpResponse {

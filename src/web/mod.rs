@@ -1,8 +1,14 @@
 //! HTTP: routes, page rendering, static assets and the cross-cutting middleware.
 
+pub mod account;
 pub mod assets;
 pub mod error;
 pub mod health;
+pub mod login;
+pub mod page;
+pub mod portal;
+pub mod session;
+pub mod setup;
 pub mod templates;
 pub mod wellknown;
 
@@ -20,6 +26,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{name}", web::get().to(assets::serve))
+        .route("/", web::get().to(portal::show))
+        .route("/setup", web::get().to(setup::show))
+        .route("/setup/org", web::post().to(setup::save_org))
+        .route("/setup/admin", web::post().to(setup::save_admin))
+        .route("/setup/finish", web::post().to(setup::finish))
+        .route("/login", web::get().to(login::show))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/account", web::get().to(account::show))
+        .route("/account/profile", web::post().to(account::save_profile))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(account::sign_out_everywhere),
+        )
+        .route(
+            "/account/consents/revoke",
+            web::post().to(account::revoke_consent),
+        )
         .route(
             crate::oidc::discovery::JWKS_PATH,
             web::get().to(wellknown::jwks),
@@ -68,6 +96,82 @@ pub async fn log_request(
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
+    Ok(res)
+}
+
+/// Pages that need a finished setup; until then they send the visitor to
+/// /setup. Protocol, health and static endpoints are not gated.
+fn gated(path: &str) -> bool {
+    path == "/"
+        || [
+            "/login",
+            "/logout",
+            "/account",
+            "/authorize",
+            "/consent",
+            "/admin",
+            "/end_session",
+        ]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+pub async fn setup_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use std::sync::atomic::Ordering;
+    if gated(req.path()) {
+        if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>().cloned() {
+            if !state.setup_complete.load(Ordering::Relaxed) {
+                let done = state
+                    .db
+                    .run(|c| crate::setup::is_complete(c).map_err(crate::db::DbError::from))
+                    .await
+                    .map_err(PageError::from)?;
+                if done {
+                    state.setup_complete.store(true, Ordering::Relaxed);
+                } else {
+                    let res = page::see_other("/setup");
+                    return Ok(req.into_response(res));
+                }
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// actix-session's `Secure` flag is fixed when the app is built, but the
+/// issuer (and so whether the site is https) may be set later by setup: add
+/// `Secure` to the session cookie whenever the current issuer is https.
+pub async fn secure_session_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .and_then(|s| s.published.snapshot().issuer.clone())
+        .is_some_and(|i| i.starts_with("https://"));
+    let mut res = next.call(req).await?;
+    if https {
+        let headers = res.headers_mut();
+        let cookies: Vec<_> = headers.get_all(header::SET_COOKIE).cloned().collect();
+        if cookies.iter().any(|c| {
+            c.to_str()
+                .is_ok_and(|s| s.starts_with(session::COOKIE_NAME))
+        }) {
+            headers.remove(header::SET_COOKIE);
+            for c in cookies {
+                let value = match c.to_str() {
+                    Ok(s) if s.starts_with(session::COOKIE_NAME) && !s.contains("; Secure") => {
+                        header::HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or(c)
+                    }
+                    _ => c,
+                };
+                headers.append(header::SET_COOKIE, value);
+            }
+        }
+    }
     Ok(res)
 }
 

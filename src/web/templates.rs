@@ -10,6 +10,29 @@ use tera::Tera;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "setup_steps.html",
+        include_str!("../../templates/setup_steps.html"),
+    ),
+    (
+        "setup_org.html",
+        include_str!("../../templates/setup_org.html"),
+    ),
+    (
+        "setup_admin.html",
+        include_str!("../../templates/setup_admin.html"),
+    ),
+    (
+        "setup_key.html",
+        include_str!("../../templates/setup_key.html"),
+    ),
+    (
+        "setup_done.html",
+        include_str!("../../templates/setup_done.html"),
+    ),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("portal.html", include_str!("../../templates/portal.html")),
+    ("account.html", include_str!("../../templates/account.html")),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

@@ -97,6 +97,8 @@ async fn readyz_is_503_while_the_database_is_down_and_recovers() {
         templates: keyward::web::templates::tera(),
         keys: Arc::new(KeyRing::new(KeySet::default(), None)),
         published: Arc::new(Publisher::default()),
+        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        session_key: actix_web::cookie::Key::generate(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -159,6 +161,8 @@ async fn readyz_is_503_quickly_when_postgresql_is_unreachable() {
         templates: keyward::web::templates::tera(),
         keys: Arc::new(KeyRing::new(KeySet::default(), None)),
         published: Arc::new(Publisher::default()),
+        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        session_key: actix_web::cookie::Key::generate(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

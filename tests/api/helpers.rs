@@ -123,6 +123,17 @@ pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub db: TestDb,
+    pub setup_link: Option<String>,
+}
+
+/// A client that keeps cookies and does not follow redirects, like a browser
+/// whose every step the test checks.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -131,8 +142,17 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new();
-    let Instance { address, http } = spawn_instance(&db, extra).await;
-    TestApp { address, http, db }
+    let Instance {
+        address,
+        http,
+        setup_link,
+    } = spawn_instance(&db, extra).await;
+    TestApp {
+        address,
+        http,
+        db,
+        setup_link,
+    }
 }
 
 /// One more server process-alike on an existing database (several instances
@@ -140,19 +160,20 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 pub struct Instance {
     pub address: String,
     pub http: reqwest::Client,
+    pub setup_link: Option<String>,
 }
 
 pub async fn spawn_instance(db: &TestDb, extra: &[(&str, &str)]) -> Instance {
     let config = test_config(db, extra);
     let app = Application::build(config).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let setup_link = app.setup_link().map(str::to_owned);
     tokio::spawn(app.run_until_stopped());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("an HTTP client");
-    Instance { address, http }
+    Instance {
+        address,
+        http: browser(),
+        setup_link,
+    }
 }
 
 /// Polls `check` every 100 ms until it holds or `secs` pass; returns whether

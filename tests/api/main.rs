@@ -7,4 +7,5 @@ mod cli;
 mod health;
 mod helpers;
 mod keys;
+mod pages;
 mod store;

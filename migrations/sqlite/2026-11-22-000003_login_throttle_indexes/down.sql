@@ -1,0 +1,2 @@
+DROP INDEX audit_events_action_target_at;
+DROP INDEX audit_events_action_ip_at;

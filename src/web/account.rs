@@ -1,0 +1,374 @@
+//! `/account`: profile, password, apps the user allowed, sign out everywhere.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::login::CsrfForm;
+use super::page::{self, see_other};
+use super::session::{self, SignedIn};
+use super::PageError;
+use crate::accounts::{self, AccountError};
+use crate::crypto::password;
+use crate::db::DbError;
+use crate::state::AppState;
+use crate::store::{self, audit, consents, users};
+
+async fn require_user(
+    state: &web::Data<AppState>,
+    session: &Session,
+) -> Result<Result<SignedIn, HttpResponse>, PageError> {
+    Ok(match session::current_user(state, session).await? {
+        Some(u) => Ok(u),
+        None => Err(see_other("/login?return_to=/account")),
+    })
+}
+
+async fn account_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    user: &SignedIn,
+    status: StatusCode,
+    profile: Option<serde_json::Value>,
+    errors: HashMap<&'static str, String>,
+) -> Result<HttpResponse, PageError> {
+    let id = user.user.id.clone();
+    let granted = state
+        .db
+        .run(move |c| consents::list_for_user(c, &id).map_err(DbError::from))
+        .await?;
+    let granted: Vec<_> = granted
+        .iter()
+        .map(|g| json!({ "client_id": g.consent.client_id, "client_name": g.client_name, "scopes": g.consent.scopes }))
+        .collect();
+    let u = &user.user;
+    let profile = profile.unwrap_or_else(|| {
+        json!({
+            "display_name": u.display_name, "given_name": u.given_name,
+            "family_name": u.family_name, "email": u.email,
+        })
+    });
+    let mut ctx = page::context(state, session, Some(user));
+    ctx.insert("profile", &profile);
+    ctx.insert("consents", &granted);
+    ctx.insert("errors", &errors);
+    page::render_status(state, status, "account.html", &ctx)
+}
+
+pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
+    match require_user(&state, &session).await? {
+        Ok(user) => {
+            account_page(
+                &state,
+                &session,
+                &user,
+                StatusCode::OK,
+                None,
+                HashMap::new(),
+            )
+            .await
+        }
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf_token: String,
+    display_name: String,
+    given_name: String,
+    family_name: String,
+    email: String,
+}
+
+fn optional(v: &str) -> Option<String> {
+    let t = v.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+pub async fn save_profile(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<ProfileForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&session, &form.csrf_token)?;
+    let user = match require_user(&state, &session).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = form.into_inner();
+    let mut errors = HashMap::new();
+    let email = optional(&form.email);
+    if let Some(e) = email.as_deref() {
+        if let Err(AccountError::Invalid { message, .. }) = accounts::check_email(e) {
+            errors.insert("email", message);
+        }
+    }
+    for (field, value) in [
+        ("display_name", &form.display_name),
+        ("given_name", &form.given_name),
+        ("family_name", &form.family_name),
+    ] {
+        if value.trim().chars().count() > 100 {
+            errors.insert(
+                "profile",
+                format!("Keep {} to 100 characters.", field.replace('_', " ")),
+            );
+        }
+    }
+    let typed = json!({
+        "display_name": form.display_name, "given_name": form.given_name,
+        "family_name": form.family_name, "email": form.email,
+    });
+    if !errors.is_empty() {
+        return account_page(
+            &state,
+            &session,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(typed),
+            errors,
+        )
+        .await;
+    }
+    let u = user.user.clone();
+    let ip = page::client_ip(&req);
+    let changes = users::ProfileChanges {
+        email_key: email.as_deref().map(users::lookup_key),
+        // A changed address is no longer verified.
+        email_verified: u.email_verified && email.as_deref().map(users::lookup_key) == u.email_key,
+        email: email.clone(),
+        given_name: optional(&form.given_name),
+        family_name: optional(&form.family_name),
+        display_name: optional(&form.display_name),
+        updated_at: store::now(),
+    };
+    let saved = state
+        .db
+        .run(move |c| -> Result<bool, DbError> {
+            if let Some(key) = changes.email_key.as_deref() {
+                if let Some(other) = users::find_by_email(c, key)? {
+                    if other.id != u.id {
+                        return Ok(false);
+                    }
+                }
+            }
+            users::update_profile(c, &u.id, &changes)?;
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new("user.profile", true)
+                    .actor(u.id.clone())
+                    .target(u.id.clone())
+                    .ip(ip),
+            )?;
+            Ok(true)
+        })
+        .await;
+    match saved {
+        Ok(true) => {
+            session::set_flash(&session, "Your profile is saved.");
+            Ok(see_other("/account"))
+        }
+        Ok(false) => {
+            errors.insert("email", "Another account uses this email.".into());
+            account_page(
+                &state,
+                &session,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(typed),
+                errors,
+            )
+            .await
+        }
+        Err(e) if e.is_unique_violation() => {
+            errors.insert("email", "Another account uses this email.".into());
+            account_page(
+                &state,
+                &session,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(typed),
+                errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&session, &form.csrf_token)?;
+    let user = match require_user(&state, &session).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = form.into_inner();
+    let u = user.user.clone();
+    let cost = state.config.bcrypt_cost;
+    let ip = page::client_ip(&req);
+    let result = state
+        .db
+        .run(
+            move |c| -> Result<Result<i64, (&'static str, String)>, DbError> {
+                let current_ok = u
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|h| password::verify(&form.current_password, h));
+                if !current_ok {
+                    audit::record(
+                        c,
+                        &audit::NewAuditEvent::new("user.password", false)
+                            .actor(u.id.clone())
+                            .target(u.id.clone())
+                            .ip(ip),
+                    )?;
+                    return Ok(Err((
+                        "current_password",
+                        "This is not your current password.".into(),
+                    )));
+                }
+                match accounts::set_password(
+                    c,
+                    &u,
+                    &form.new_password,
+                    &form.new_password_confirmation,
+                    cost,
+                    &u.id,
+                ) {
+                    Ok(()) => Ok(Ok(users::find(c, &u.id)?
+                        .map(|x| x.session_epoch)
+                        .unwrap_or_default())),
+                    Err(AccountError::Invalid { message, .. }) => {
+                        Ok(Err(("new_password", message)))
+                    }
+                    Err(AccountError::Db(e)) => Err(e.into()),
+                    Err(e) => Err(DbError::Unavailable(e.to_string())),
+                }
+            },
+        )
+        .await?;
+    match result {
+        Ok(epoch) => {
+            // Other sessions ended with the epoch; this one continues.
+            session::set_epoch(&session, epoch);
+            session::set_flash(
+                &session,
+                "Your password is changed. Your other sessions are signed out.",
+            );
+            Ok(see_other("/account"))
+        }
+        Err((field, message)) => {
+            let mut errors = HashMap::new();
+            errors.insert(field, message);
+            account_page(
+                &state,
+                &session,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn sign_out_everywhere(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&session, &form.csrf_token)?;
+    let user = match require_user(&state, &session).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let id = user.user.id.clone();
+    let ip = page::client_ip(&req);
+    state
+        .db
+        .run(move |c| -> Result<(), DbError> {
+            users::bump_session_epoch(c, &id)?;
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new("user.sign_out_everywhere", true)
+                    .actor(id.clone())
+                    .target(id)
+                    .ip(ip),
+            )?;
+            Ok(())
+        })
+        .await?;
+    session::sign_out(&session);
+    session::set_flash(&session, "You are signed out everywhere.");
+    Ok(see_other("/login"))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf_token: String,
+    client_id: String,
+}
+
+pub async fn revoke_consent(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&session, &form.csrf_token)?;
+    let user = match require_user(&state, &session).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (uid, cid) = (user.user.id.clone(), form.client_id.clone());
+    let ip = page::client_ip(&req);
+    let revoked = state
+        .db
+        .run(move |c| -> Result<bool, DbError> {
+            let revoked = consents::revoke(c, &uid, &cid)?;
+            if revoked {
+                audit::record(
+                    c,
+                    &audit::NewAuditEvent::new("consent.revoke", true)
+                        .actor(uid)
+                        .target(cid)
+                        .ip(ip),
+                )?;
+            }
+            Ok(revoked)
+        })
+        .await?;
+    session::set_flash(
+        &session,
+        if revoked {
+            "Access revoked. The app must ask again to use your account."
+        } else {
+            "That app had no access to revoke."
+        },
+    );
+    Ok(see_other("/account"))
+}

@@ -1,0 +1,154 @@
+//! The login session (an encrypted actix-session cookie), CSRF tokens, flash
+//! messages, and the signed-in user. A session names the user and the user's
+//! session epoch; bumping the epoch (password change, disabling, "sign out
+//! everywhere") ends every session issued before.
+
+use actix_session::Session;
+use actix_web::web;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+
+use super::PageError;
+use crate::crypto::secret::constant_time_eq;
+use crate::state::AppState;
+use crate::store::users::{self, User};
+
+pub const COOKIE_NAME: &str = "keyward_session";
+const USER_ID: &str = "uid";
+const EPOCH: &str = "epoch";
+const AUTH_TIME: &str = "auth_time";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let t = random_token();
+    let _ = session.insert(CSRF, &t);
+    t
+}
+
+/// Checks a form's `csrf_token` against the session's (constant time).
+pub fn check_csrf(session: &Session, presented: &str) -> Result<(), PageError> {
+    match session.get::<String>(CSRF) {
+        Ok(Some(expected)) if !presented.is_empty() && constant_time_eq(&expected, presented) => Ok(()),
+        _ => Err(PageError::Forbidden(
+            "This form has expired or did not come from this site. Go back, reload the page and try again.".into(),
+        )),
+    }
+}
+
+pub fn set_flash(session: &Session, message: &str) {
+    let _ = session.insert(FLASH, message);
+}
+
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
+
+/// A signed-in user, with the time they last entered their password.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub auth_time: i64,
+}
+
+/// Starts a session for `user`: a new session id (against fixation), the
+/// user's epoch, the authentication time, and a fresh CSRF token.
+pub fn sign_in(session: &Session, user: &User, auth_time: i64) {
+    session.renew();
+    session.clear();
+    let _ = session.insert(USER_ID, &user.id);
+    let _ = session.insert(EPOCH, user.session_epoch);
+    let _ = session.insert(AUTH_TIME, auth_time);
+    let _ = session.insert(CSRF, random_token());
+}
+
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+/// The signed-in user, if the session names one whose epoch is current and
+/// who is not disabled; a stale session is cleared.
+pub async fn current_user(
+    state: &web::Data<AppState>,
+    session: &Session,
+) -> Result<Option<SignedIn>, PageError> {
+    let (Ok(Some(id)), Ok(Some(epoch)), Ok(Some(auth_time))) = (
+        session.get::<String>(USER_ID),
+        session.get::<i64>(EPOCH),
+        session.get::<i64>(AUTH_TIME),
+    ) else {
+        return Ok(None);
+    };
+    let user = state
+        .db
+        .run(move |c| users::find(c, &id).map_err(crate::db::DbError::from))
+        .await?;
+    match user {
+        Some(user) if !user.disabled && user.session_epoch == epoch => {
+            Ok(Some(SignedIn { user, auth_time }))
+        }
+        _ => {
+            session.purge();
+            Ok(None)
+        }
+    }
+}
+
+/// Keeps the session valid after the user's own epoch bump (not used by
+/// "sign out everywhere", which ends this session too).
+pub fn set_epoch(session: &Session, epoch: i64) {
+    let _ = session.insert(EPOCH, epoch);
+}
+
+/// Only a same-origin relative path may be a `return_to`: one leading `/`,
+/// not `//` or `/\` (which browsers treat as another host), no control chars.
+pub fn safe_return_to(candidate: Option<&str>) -> Option<String> {
+    let c = candidate?.trim();
+    let ok = c.starts_with('/')
+        && !c.starts_with("//")
+        && !c.starts_with("/\\")
+        && !c.chars().any(|ch| ch.is_control() || ch == '\\')
+        && c.len() <= 2048;
+    ok.then(|| c.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_to;
+
+    #[test]
+    fn return_to_is_a_same_origin_path_only() {
+        assert_eq!(
+            safe_return_to(Some("/account")).as_deref(),
+            Some("/account")
+        );
+        assert_eq!(
+            safe_return_to(Some("/authorize?client_id=a&x=1")).as_deref(),
+            Some("/authorize?client_id=a&x=1")
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\nb",
+            "",
+            "javascript:alert(1)",
+            "/\\/evil",
+        ] {
+            assert_eq!(safe_return_to(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(safe_return_to(None), None);
+    }
+}
