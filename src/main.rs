@@ -80,9 +80,16 @@ enum KeyCommand {
         bits: u32,
     },
     /// Stop a key signing; it stays in the JWKS until its retention ends.
-    Retire { kid: String },
+    Retire {
+        /// The key's kid (it may start with '-': base64url).
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
     /// Remove a key from the JWKS at once (a compromised key).
-    Revoke { kid: String },
+    Revoke {
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -28,6 +28,17 @@ async fn require_user(
     })
 }
 
+/// The start of every form handler here: the CSRF check, then the signed-in
+/// user (or the redirect to sign in).
+async fn posted_by_user(
+    state: &web::Data<AppState>,
+    session: &Session,
+    csrf_token: &str,
+) -> Result<Result<SignedIn, HttpResponse>, PageError> {
+    session::check_csrf(session, csrf_token)?;
+    require_user(state, session).await
+}
+
 async fn account_page(
     state: &web::Data<AppState>,
     session: &Session,
@@ -97,8 +108,7 @@ pub async fn save_profile(
     req: HttpRequest,
     form: web::Form<ProfileForm>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&session, &form.csrf_token)?;
-    let user = match require_user(&state, &session).await? {
+    let user = match posted_by_user(&state, &session, &form.csrf_token).await? {
         Ok(u) => u,
         Err(redirect) => return Ok(redirect),
     };
@@ -218,8 +228,7 @@ pub async fn change_password(
     req: HttpRequest,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&session, &form.csrf_token)?;
-    let user = match require_user(&state, &session).await? {
+    let user = match posted_by_user(&state, &session, &form.csrf_token).await? {
         Ok(u) => u,
         Err(redirect) => return Ok(redirect),
     };
@@ -300,8 +309,7 @@ pub async fn sign_out_everywhere(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&session, &form.csrf_token)?;
-    let user = match require_user(&state, &session).await? {
+    let user = match posted_by_user(&state, &session, &form.csrf_token).await? {
         Ok(u) => u,
         Err(redirect) => return Ok(redirect),
     };
@@ -339,8 +347,7 @@ pub async fn revoke_consent(
     req: HttpRequest,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&session, &form.csrf_token)?;
-    let user = match require_user(&state, &session).await? {
+    let user = match posted_by_user(&state, &session, &form.csrf_token).await? {
         Ok(u) => u,
         Err(redirect) => return Ok(redirect),
     };

@@ -10,6 +10,24 @@ use keyward::state::AppState;
 
 use crate::helpers::{spawn_app, test_config, TestDb};
 
+/// Serves the app with its pool pointed at `pool_url` (a database that may not
+/// be there); returns the base address.
+fn serve_over(db: &TestDb, pool_url: &DatabaseUrl) -> String {
+    let state = AppState {
+        config: Arc::new(test_config(db, &[])),
+        db: Db::new(db::build_pool(pool_url, 2)),
+        templates: keyward::web::templates::tera(),
+        keys: Arc::new(KeyRing::new(KeySet::default(), None)),
+        published: Arc::new(Publisher::default()),
+        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        session_key: actix_web::cookie::Key::generate(),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(keyward::startup::run(listener, state).unwrap());
+    address
+}
+
 #[tokio::test]
 async fn healthz_and_readyz_answer_200() {
     let app = spawn_app().await;
@@ -87,22 +105,10 @@ async fn unknown_paths_give_a_page_to_browsers_and_json_to_others() {
 #[tokio::test]
 async fn readyz_is_503_while_the_database_is_down_and_recovers() {
     let db = TestDb::new();
-    let config = test_config(&db, &[]);
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = dir.path().join("not-yet");
     let down_url = DatabaseUrl::Sqlite(missing_dir.join("k.db").to_string_lossy().into_owned());
-    let state = AppState {
-        config: Arc::new(config),
-        db: Db::new(db::build_pool(&down_url, 2)),
-        templates: keyward::web::templates::tera(),
-        keys: Arc::new(KeyRing::new(KeySet::default(), None)),
-        published: Arc::new(Publisher::default()),
-        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
-        session_key: actix_web::cookie::Key::generate(),
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(keyward::startup::run(listener, state).unwrap());
+    let address = serve_over(&db, &down_url);
     let http = reqwest::Client::new();
 
     let started = Instant::now();
@@ -152,21 +158,9 @@ async fn readyz_is_503_while_the_database_is_down_and_recovers() {
 #[tokio::test]
 async fn readyz_is_503_quickly_when_postgresql_is_unreachable() {
     let db = TestDb::new();
-    let config = test_config(&db, &[]);
     // Port 9 (discard) has no PostgreSQL on it.
     let down_url = DatabaseUrl::Postgres("postgres://postgres@127.0.0.1:9/keyward".into());
-    let state = AppState {
-        config: Arc::new(config),
-        db: Db::new(db::build_pool(&down_url, 2)),
-        templates: keyward::web::templates::tera(),
-        keys: Arc::new(KeyRing::new(KeySet::default(), None)),
-        published: Arc::new(Publisher::default()),
-        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
-        session_key: actix_web::cookie::Key::generate(),
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(keyward::startup::run(listener, state).unwrap());
+    let address = serve_over(&db, &down_url);
     let started = Instant::now();
     let res = reqwest::get(format!("{address}/readyz")).await.unwrap();
     assert_eq!(res.status(), 503);

@@ -427,11 +427,15 @@ fn the_key_cli_lists_rotates_retires_and_revokes() {
         !out.status.success(),
         "the last active key must not be retired"
     );
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("last active signing key"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("last active signing key"), "{err}");
     let out = keyward(&db, &[], &["key", "revoke", &r1]);
     assert!(out.status.success());
+    // A kid may start with '-' (base64url): it is still taken as the kid.
+    let out = keyward(&db, &[], &["key", "revoke", "-AbC_no-such-kid"]);
+    assert!(String::from_utf8(out.stderr.clone())
+        .unwrap()
+        .contains("no signing key with kid -AbC_no-such-kid"));
     let out = keyward(&db, &[], &["key", "revoke", "no-such-kid"]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr)

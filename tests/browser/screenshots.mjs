@@ -1,0 +1,75 @@
+// Walks first-run setup, sign-in (with an error) and the account page in a
+// real browser, checks what each page shows, and saves a screenshot of each.
+// usage: node screenshots.mjs SETUP_LINK OUT_DIR
+import { mkdir } from 'node:fs/promises';
+import { launch, check } from './lib.mjs';
+
+const [setupLink, outDir = 'screenshots'] = process.argv.slice(2);
+if (!setupLink) {
+  console.error('usage: node screenshots.mjs SETUP_LINK [OUT_DIR]');
+  process.exit(2);
+}
+const base = new URL(setupLink).origin;
+await mkdir(outDir, { recursive: true });
+const browser = await launch();
+const shots = [];
+async function shot(page, name) {
+  const path = `${outDir}/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  shots.push(path);
+}
+
+try {
+  for (const width of [1280, 360]) {
+    // Only the wide pass runs setup; the narrow pass signs in to the result.
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    const suffix = width === 360 ? '-360' : '';
+    if (width === 1280) {
+      await page.goto(setupLink);
+      check(page.url() === `${base}/setup`, `the code leaves the address bar (${page.url()})`);
+      await shot(page, '1-setup-organisation');
+      await page.fill('#org_name', 'Acme Ops');
+      await page.fill('#issuer', 'http://example.com');
+      await page.click('button[type=submit]');
+      check((await page.textContent('#issuer-error')).includes('https'), 'issuer error shown');
+      await shot(page, '1b-setup-organisation-error');
+      await page.fill('#issuer', base);
+      await page.click('button[type=submit]');
+      await page.fill('#username', 'admin');
+      await page.fill('#email', 'admin@acme.example');
+      await page.fill('#password', 'password1234');
+      await page.fill('#password_confirmation', 'password1234');
+      await page.click('button[type=submit]');
+      check((await page.textContent('#password-error')).includes('common'), 'common password refused');
+      await page.fill('#password', 'plum-tractor-lantern');
+      await page.fill('#password_confirmation', 'plum-tractor-lantern');
+      await shot(page, '2-setup-admin');
+      await page.click('button[type=submit]');
+      check(await page.isChecked('input[value=RS256]'), 'RS256 preselected');
+      await shot(page, '3-setup-signing-key');
+      await page.click('button[type=submit]');
+      check((await page.textContent('h1')).includes('ready'), 'setup done');
+      await shot(page, '4-setup-done');
+      await page.click('text=Sign out');
+    }
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'not-the-password');
+    await page.click('button[type=submit]');
+    check((await page.textContent('.error')).includes('Wrong username or password'), 'login error');
+    await shot(page, `5-login-error${suffix}`);
+    await page.goto(`${base}/login`);
+    await shot(page, `5-login${suffix}`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'plum-tractor-lantern');
+    await page.click('button[type=submit]');
+    await page.goto(`${base}/account`);
+    check((await page.textContent('h1')).includes('Your account'), 'account page');
+    await shot(page, `6-account${suffix}`);
+    await context.close();
+  }
+  console.log(`screenshots: ${shots.join(' ')}`);
+} finally {
+  await browser.close();
+}
