@@ -318,3 +318,188 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
         .unwrap()
         .contains("no such user: nobody"));
 }
+
+#[test]
+fn headless_setup_follows_the_wizard_rules_and_completes_once() {
+    use keyward::store::{self, settings};
+    let db = TestDb::new();
+    let url = db.raw_url();
+    let setup = |args: &[&str], stdin: &str| {
+        let mut all = vec!["setup"];
+        all.extend_from_slice(args);
+        keyward_with_stdin(&url, &all, stdin)
+    };
+    let base = [
+        "--org",
+        "Acme",
+        "--issuer",
+        "https://id.acme.example",
+        "--admin",
+        "root",
+        "--email",
+        "root@acme.example",
+    ];
+
+    // The same refusals as the wizard, and nothing is stored.
+    for (args, stdin, expected) in [
+        (base.to_vec(), "password1234\n", "common passwords"),
+        (base.to_vec(), "short\n", "at least 12"),
+        (
+            [
+                "--org",
+                "Acme",
+                "--issuer",
+                "http://id.acme.example",
+                "--admin",
+                "root",
+                "--email",
+                "root@acme.example",
+            ]
+            .to_vec(),
+            "quiet-harbour-morning\n",
+            "https",
+        ),
+        (
+            [
+                "--org",
+                "Acme",
+                "--issuer",
+                "https://id.acme.example",
+                "--admin",
+                "r t",
+                "--email",
+                "root@acme.example",
+            ]
+            .to_vec(),
+            "quiet-harbour-morning\n",
+            "username",
+        ),
+        (
+            [
+                "--org",
+                "",
+                "--issuer",
+                "https://id.acme.example",
+                "--admin",
+                "root",
+                "--email",
+                "root@acme.example",
+            ]
+            .to_vec(),
+            "quiet-harbour-morning\n",
+            "1 to 100",
+        ),
+    ] {
+        let out = setup(&args, stdin);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let mut conn = db.conn();
+    assert!(!keyward::setup::is_complete(&mut conn).unwrap());
+    assert_eq!(store::users::count(&mut conn).unwrap(), 0);
+
+    let mut args = base.to_vec();
+    args.extend(["--alg", "EdDSA"]);
+    let out = setup(&args, "quiet-harbour-morning\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("https://id.acme.example/.well-known/openid-configuration"),
+        "{stdout}"
+    );
+    assert!(keyward::setup::is_complete(&mut conn).unwrap());
+    assert_eq!(
+        settings::get(&mut conn, settings::ISSUER)
+            .unwrap()
+            .as_deref(),
+        Some("https://id.acme.example")
+    );
+    assert_eq!(
+        settings::get(&mut conn, settings::ORG_NAME)
+            .unwrap()
+            .as_deref(),
+        Some("Acme")
+    );
+    let root = store::users::find_by_username(&mut conn, "root")
+        .unwrap()
+        .unwrap();
+    assert!(root.is_admin);
+    let keys = store::keys::list(&mut conn).unwrap();
+    assert_eq!(
+        (keys.len(), keys[0].alg.as_str(), keys[0].status.as_str()),
+        (1, "EdDSA", "active")
+    );
+
+    // Once only.
+    let out = setup(&args, "quiet-harbour-morning\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("setup is already complete"));
+    let out = keyward(&url, &["setup-code"]);
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn setup_code_replaces_the_previous_link() {
+    let app = crate::helpers::spawn_app().await;
+    let first = app.setup_link.clone().unwrap();
+    let url = app.db.raw_url();
+    let out = tokio::task::spawn_blocking(move || keyward(&url, &["setup-code"]))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let code = printed.split("code=").nth(1).unwrap().to_owned();
+    assert!(
+        code.starts_with("kw_setup_") && code.len() > 40,
+        "{printed}"
+    );
+    // The old link is spent; the new one opens setup.
+    let http = crate::helpers::browser();
+    assert_eq!(http.get(&first).send().await.unwrap().status(), 403);
+    let res = http
+        .get(app.url(&format!("/setup?code={code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        http.get(app.url("/setup")).send().await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_preset_setup_code_opens_setup() {
+    let app =
+        crate::helpers::spawn_app_with(&[("KEYWARD_SETUP_CODE", "automation-code-0123456789")])
+            .await;
+    assert!(app
+        .setup_link
+        .as_deref()
+        .unwrap()
+        .ends_with("/setup?code=automation-code-0123456789"));
+    let http = crate::helpers::browser();
+    assert_eq!(
+        http.get(app.url("/setup?code=automation-code-0123456789"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert_eq!(
+        http.get(app.url("/setup")).send().await.unwrap().status(),
+        200
+    );
+}
