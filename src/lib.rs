@@ -4,10 +4,12 @@
 //! binary (`main.rs`) and the integration tests both go through it.
 
 pub mod accounts;
+pub mod clients;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod keyring;
+pub mod oauth;
 pub mod oidc;
 pub mod probe;
 pub mod setup;

@@ -4,6 +4,7 @@
 //! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
 mod cli;
+mod clients;
 mod health;
 mod helpers;
 mod keys;

@@ -1,0 +1,308 @@
+//! Registering and changing clients: the rules shared by the CLI, the admin
+//! pages and the admin API. Public clients have no secret and always use PKCE;
+//! confidential clients get a `kw_cs_` secret, shown once and stored as a
+//! SHA-256 digest.
+
+use diesel::Connection;
+
+use crate::crypto::secret::{self, SecretString};
+use crate::db::DbConn;
+use crate::oauth::redirect_uri;
+use crate::store::{self, audit, clients, clients::Client};
+
+pub const GRANT_TYPES: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "password",
+];
+pub const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+pub const CONSENT_POLICIES: [&str; 3] = ["always", "once", "skip"];
+pub const TOKEN_FORMATS: [&str; 2] = ["opaque", "jwt"];
+pub const ACCESS_TTL_RANGE: std::ops::RangeInclusive<i64> = 60..=86_400;
+pub const REFRESH_TTL_RANGE: std::ops::RangeInclusive<i64> = 60..=366 * 86_400;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no such client: {0}")]
+    NotFound(String),
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ClientError {
+    ClientError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// What an administrator asks for; unset fields take the defaults a careful
+/// provider would choose.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSpec {
+    pub name: String,
+    pub public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Option<Vec<String>>,
+    pub auth_method: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub default_scopes: Option<Vec<String>>,
+    pub consent: Option<String>,
+    pub token_format: Option<String>,
+    pub require_pkce: bool,
+    pub access_ttl: Option<i64>,
+    pub refresh_ttl: Option<i64>,
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ClientError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("'{value}' is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+/// Checks the spec against the rules and the scope table; returns the row to store.
+fn build(
+    conn: &mut DbConn,
+    spec: &ClientSpec,
+    id: String,
+    secret_digest: Option<String>,
+) -> Result<Client, ClientError> {
+    let name = spec.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid(
+            "name",
+            "Give the client a name of 1 to 100 characters.",
+        ));
+    }
+    for uri in &spec.redirect_uris {
+        redirect_uri::check_registrable(uri).map_err(|m| invalid("redirect_uris", m))?;
+    }
+    for uri in &spec.post_logout_redirect_uris {
+        redirect_uri::check_registrable(uri)
+            .map_err(|m| invalid("post_logout_redirect_uris", m))?;
+    }
+    let grants = spec
+        .grant_types
+        .clone()
+        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
+    if grants.is_empty() {
+        return Err(invalid("grant_types", "Allow at least one grant type."));
+    }
+    for g in &grants {
+        one_of("grant_types", g, &GRANT_TYPES)?;
+    }
+    if grants.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
+        return Err(invalid(
+            "redirect_uris",
+            "The authorization_code grant needs at least one redirect URI.",
+        ));
+    }
+    if spec.public && grants.iter().any(|g| g == "client_credentials") {
+        return Err(invalid(
+            "grant_types",
+            "A public client cannot use client_credentials: it has no secret.",
+        ));
+    }
+    let auth_method = spec.auth_method.clone().unwrap_or_else(|| {
+        if spec.public {
+            "none"
+        } else {
+            "client_secret_basic"
+        }
+        .into()
+    });
+    one_of("token_endpoint_auth_method", &auth_method, &AUTH_METHODS)?;
+    if spec.public != (auth_method == "none") {
+        return Err(invalid(
+            "token_endpoint_auth_method",
+            "Public clients authenticate with 'none'; confidential clients with client_secret_basic or client_secret_post.",
+        ));
+    }
+    let scopes = spec.scopes.clone().unwrap_or_else(|| {
+        if grants.iter().any(|g| g == "authorization_code") {
+            vec!["openid".into(), "profile".into(), "email".into()]
+        } else {
+            vec![]
+        }
+    });
+    let known = store::scopes::find_many(conn, &scopes)?;
+    if let Some(unknown) = scopes.iter().find(|s| !known.iter().any(|k| &k.name == *s)) {
+        return Err(invalid("scopes", format!("There is no scope '{unknown}'.")));
+    }
+    let default_scopes = spec.default_scopes.clone().unwrap_or_else(|| {
+        if scopes.iter().any(|s| s == "openid") {
+            vec!["openid".into()]
+        } else {
+            vec![]
+        }
+    });
+    if let Some(extra) = default_scopes.iter().find(|s| !scopes.contains(s)) {
+        return Err(invalid(
+            "default_scopes",
+            format!("'{extra}' is a default scope but not an allowed one."),
+        ));
+    }
+    let consent = spec.consent.clone().unwrap_or_else(|| "once".into());
+    one_of("consent_policy", &consent, &CONSENT_POLICIES)?;
+    let token_format = spec.token_format.clone().unwrap_or_else(|| "opaque".into());
+    one_of("token_format", &token_format, &TOKEN_FORMATS)?;
+    if let Some(t) = spec.access_ttl.filter(|t| !ACCESS_TTL_RANGE.contains(t)) {
+        return Err(invalid(
+            "access_token_ttl",
+            format!("{t} s is outside 60 s to 1 day."),
+        ));
+    }
+    if let Some(t) = spec.refresh_ttl.filter(|t| !REFRESH_TTL_RANGE.contains(t)) {
+        return Err(invalid(
+            "refresh_token_ttl",
+            format!("{t} s is outside 60 s to 366 days."),
+        ));
+    }
+    let t = store::now();
+    Ok(Client {
+        id,
+        name: name.to_owned(),
+        client_type: if spec.public {
+            clients::TYPE_PUBLIC
+        } else {
+            clients::TYPE_CONFIDENTIAL
+        }
+        .into(),
+        secret_digest,
+        redirect_uris: store::join_list(&spec.redirect_uris),
+        post_logout_redirect_uris: store::join_list(&spec.post_logout_redirect_uris),
+        grant_types: store::join_list(&grants),
+        token_endpoint_auth_method: auth_method,
+        allowed_scopes: store::join_list(&scopes),
+        default_scopes: store::join_list(&default_scopes),
+        // RFC 9700 §2.1.1: PKCE is never optional for a public client.
+        require_pkce: spec.public || spec.require_pkce,
+        consent_policy: consent,
+        token_format,
+        access_token_ttl: spec.access_ttl,
+        refresh_token_ttl: spec.refresh_ttl,
+        launch_url: None,
+        show_on_portal: false,
+        resource_server: false,
+        admin_capable: false,
+        disabled: false,
+        created_at: t,
+        updated_at: t,
+    })
+}
+
+/// A client id: 128 random bits, with a prefix that no user id (`sub`, a UUID)
+/// can have, so a client never collides with a user (RFC 9700 §4.15).
+pub fn new_client_id() -> String {
+    let s = secret::generate("");
+    format!("kwc_{}", &s.expose()[..22])
+}
+
+/// Registers a client; returns it and, for a confidential client, its secret
+/// (the only time the secret exists outside the caller's hands).
+pub fn create(
+    conn: &mut DbConn,
+    spec: &ClientSpec,
+    actor: &str,
+) -> Result<(Client, Option<SecretString>), ClientError> {
+    let secret = (!spec.public).then(|| secret::generate("kw_cs_"));
+    let client = build(
+        conn,
+        spec,
+        new_client_id(),
+        secret.as_ref().map(SecretString::digest),
+    )?;
+    conn.transaction(|c| {
+        clients::insert(c, &client)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("client.create", true)
+                .actor(actor)
+                .target(client.id.clone())
+                .detail(serde_json::json!({ "name": client.name, "type": client.client_type })),
+        )?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok((client, secret))
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Client, ClientError> {
+    clients::find(conn, id)?.ok_or_else(|| ClientError::NotFound(id.to_owned()))
+}
+
+/// A new secret for a confidential client; the old one stops working at once.
+pub fn rotate_secret(
+    conn: &mut DbConn,
+    id: &str,
+    actor: &str,
+) -> Result<SecretString, ClientError> {
+    let client = find(conn, id)?;
+    if client.is_public() {
+        return Err(invalid(
+            "client_type",
+            "A public client has no secret to rotate.",
+        ));
+    }
+    let secret = secret::generate("kw_cs_");
+    conn.transaction(|c| {
+        clients::set_secret_digest(c, id, &secret.digest())?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("client.rotate_secret", true)
+                .actor(actor)
+                .target(id),
+        )?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(secret)
+}
+
+/// Deletes the client with its consents, codes and tokens.
+pub fn delete(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), ClientError> {
+    conn.transaction(|c| {
+        if !clients::delete(c, id)? {
+            return Err(ClientError::NotFound(id.to_owned()));
+        }
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("client.delete", true)
+                .actor(actor)
+                .target(id),
+        )?;
+        Ok(())
+    })
+}
+
+/// The client as JSON for listings and the CLI: never the secret digest.
+pub fn to_json(c: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": c.id,
+        "name": c.name,
+        "client_type": c.client_type,
+        "redirect_uris": c.redirect_uri_list(),
+        "post_logout_redirect_uris": c.post_logout_redirect_uri_list(),
+        "grant_types": c.grant_type_list(),
+        "token_endpoint_auth_method": c.token_endpoint_auth_method,
+        "scopes": c.allowed_scope_list(),
+        "default_scopes": c.default_scope_list(),
+        "require_pkce": c.require_pkce,
+        "consent_policy": c.consent_policy,
+        "token_format": c.token_format,
+        "access_token_ttl": c.access_token_ttl,
+        "refresh_token_ttl": c.refresh_token_ttl,
+        "disabled": c.disabled,
+        "created_at": c.created_at,
+    })
+}

@@ -1,0 +1,4 @@
+//! OAuth 2.0 protocol rules as plain functions over plain values, so they are
+//! tested without a server or a database.
+
+pub mod redirect_uri;
