@@ -1,0 +1,79 @@
+//! OAuth 2.0 error responses (RFC 6749 §5.2) as plain values; the web layer
+//! turns them into JSON with the right status and headers.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub code: &'static str,
+    pub description: String,
+}
+
+impl OAuthError {
+    fn new(code: &'static str, description: impl Into<String>) -> Self {
+        let description: String = description.into();
+        // RFC 6749 §5.2: error_description is printable ASCII without '"' and '\'.
+        let description = description
+            .chars()
+            .map(|c| {
+                if (' '..='~').contains(&c) && c != '"' && c != '\\' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        OAuthError { code, description }
+    }
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new("invalid_request", d)
+    }
+    pub fn invalid_client(d: impl Into<String>) -> Self {
+        Self::new("invalid_client", d)
+    }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new("invalid_grant", d)
+    }
+    pub fn unauthorized_client(d: impl Into<String>) -> Self {
+        Self::new("unauthorized_client", d)
+    }
+    pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
+        Self::new("unsupported_grant_type", d)
+    }
+    pub fn invalid_scope(d: impl Into<String>) -> Self {
+        Self::new("invalid_scope", d)
+    }
+    pub fn server_error(d: impl Into<String>) -> Self {
+        Self::new("server_error", d)
+    }
+    pub fn temporarily_unavailable(d: impl Into<String>) -> Self {
+        Self::new("temporarily_unavailable", d)
+    }
+
+    /// The HTTP status for this error at the token endpoint.
+    pub fn status(&self) -> u16 {
+        match self.code {
+            "invalid_client" => 401,
+            "server_error" => 500,
+            "temporarily_unavailable" => 503,
+            _ => 400,
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_use_only_allowed_characters() {
+        let e = OAuthError::invalid_request("bad \"x\"\n\\ é");
+        assert_eq!(e.description, "bad ?x??? ?");
+        assert_eq!(OAuthError::invalid_client("x").status(), 401);
+        assert_eq!(OAuthError::invalid_grant("x").status(), 400);
+    }
+}
