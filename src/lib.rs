@@ -8,6 +8,7 @@ pub mod clients;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod issuance;
 pub mod keyring;
 pub mod oauth;
 pub mod oidc;

@@ -6,3 +6,4 @@ pub mod error;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod scope;
+pub mod token;

@@ -17,6 +17,7 @@ use crate::store::{self, settings};
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+pub const TOKEN_PATH: &str = "/token";
 
 /// The rendered documents at one (keys, metadata) version.
 #[derive(Debug, Default)]
@@ -65,6 +66,18 @@ pub fn render(inputs: &Inputs) -> Value {
     doc.insert("response_types_supported".into(), json!([]));
     doc.insert("subject_types_supported".into(), json!(["public"]));
     doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+    doc.insert(
+        "token_endpoint".into(),
+        json!(format!("{issuer}{TOKEN_PATH}")),
+    );
+    doc.insert(
+        "grant_types_supported".into(),
+        json!(["client_credentials"]),
+    );
+    doc.insert(
+        "token_endpoint_auth_methods_supported".into(),
+        json!(["client_secret_basic", "client_secret_post"]),
+    );
     doc.insert("request_parameter_supported".into(), json!(false));
     doc.insert("request_uri_parameter_supported".into(), json!(false));
     Value::Object(doc)

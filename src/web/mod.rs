@@ -10,6 +10,7 @@ pub mod portal;
 pub mod session;
 pub mod setup;
 pub mod templates;
+pub mod token;
 pub mod wellknown;
 
 use std::time::Instant;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{name}", web::get().to(assets::serve))
+        .route("/token", web::post().to(token::token))
         .route("/", web::get().to(portal::show))
         .route("/setup", web::get().to(setup::show))
         .route("/setup/org", web::post().to(setup::save_org))

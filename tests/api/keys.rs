@@ -148,11 +148,13 @@ async fn discovery_documents_describe_what_is_served() {
     assert_eq!(doc["subject_types_supported"], json!(["public"]));
     assert_eq!(doc["request_uri_parameter_supported"], json!(false));
     // Nothing that is not served yet is advertised.
+    assert_eq!(doc["token_endpoint"], "https://id.example.com/token");
+    assert_eq!(doc["grant_types_supported"], json!(["client_credentials"]));
     for absent in [
         "authorization_endpoint",
-        "token_endpoint",
         "userinfo_endpoint",
-        "grant_types_supported",
+        "introspection_endpoint",
+        "revocation_endpoint",
     ] {
         assert!(
             doc.get(absent).is_none(),

@@ -10,3 +10,4 @@ mod helpers;
 mod keys;
 mod pages;
 mod store;
+mod token;

@@ -1,0 +1,96 @@
+//! POST /token: HTTP in, `oauth::token::handle` in the middle, RFC 6749 JSON
+//! out, always with `Cache-Control: no-store`.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::db::DbError;
+use crate::oauth::client_auth;
+use crate::oauth::error::OAuthError;
+use crate::oauth::token;
+use crate::state::AppState;
+
+pub fn error_response(e: &OAuthError) -> HttpResponse {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    if status == StatusCode::UNAUTHORIZED {
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"keyward\""));
+    }
+    res.json(json!({ "error": e.code, "error_description": e.description }))
+}
+
+/// The form fields, each at most once (RFC 6749 §3.2).
+fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !form_type {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let mut params = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if params
+            .insert(k.clone().into_owned(), v.into_owned())
+            .is_some()
+        {
+            return Err(OAuthError::invalid_request(format!(
+                "the parameter '{k}' is repeated"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let result = async {
+        let params = parse_form(&req, &body)?;
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let presented = client_auth::extract(
+            authorization,
+            params.get("client_id").map(String::as_str),
+            params.get("client_secret").map(String::as_str),
+        )?;
+        let issuer = state.published.snapshot().issuer.clone().ok_or_else(|| {
+            OAuthError::temporarily_unavailable("the issuer is not configured yet")
+        })?;
+        let st = state.clone();
+        state
+            .db
+            .run(move |c| {
+                Ok::<_, DbError>(token::handle(c, &st.keys, &issuer, &params, &presented))
+            })
+            .await
+            .map_err(|e| match e {
+                DbError::Unavailable(_) => {
+                    OAuthError::temporarily_unavailable("the database is unavailable")
+                }
+                other => OAuthError::server_error(other.to_string()),
+            })?
+    }
+    .await;
+    match result {
+        Ok(response) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(response),
+        Err(e) => error_response(&e),
+    }
+}
