@@ -67,8 +67,10 @@ fn connect_sqlite(path: &str) -> Result<SqliteConnection, ConnectError> {
         cause: one_line(&cause),
     };
     let mut conn = SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
+    // busy_timeout first: switching to WAL takes a lock, and connections
+    // opened at the same moment must wait for it rather than fail.
     conn.batch_execute(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
     ))
     .map_err(|e| fail(e.to_string()))?;

@@ -23,6 +23,11 @@ impl OAuthError {
             .collect();
         OAuthError { code, description }
     }
+    /// An error code defined outside RFC 6749 §5.2 (authorization errors,
+    /// OIDC Core §3.1.2.6).
+    pub fn new_code(code: &'static str, d: impl Into<String>) -> Self {
+        Self::new(code, d)
+    }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new("invalid_request", d)
     }

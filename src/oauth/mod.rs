@@ -1,6 +1,7 @@
 //! OAuth 2.0 protocol rules as plain functions over plain values, so they are
 //! tested without a server or a database.
 
+pub mod authorize;
 pub mod client_auth;
 pub mod error;
 pub mod pkce;

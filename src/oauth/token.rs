@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use diesel::Connection;
 use serde::Serialize;
 
 use super::client_auth::{self, Presented};
@@ -75,12 +76,23 @@ pub fn handle(
             "this client may not use the {grant_type} grant"
         )));
     }
-    match grant_type.as_str() {
-        "client_credentials" => client_credentials(conn, ring, issuer, &client, params),
-        other => Err(OAuthError::unsupported_grant_type(format!(
-            "grant_type '{other}' is not supported yet"
-        ))),
-    }
+    // Each grant runs in one transaction, so a code's redemption or a refresh
+    // token's rotation commits together with what it issues, and a concurrent
+    // replay that revokes the family sees those tokens. A refused grant still
+    // commits: a consumed code stays consumed and a replay's revocations stand.
+    let mut outcome = None;
+    conn.transaction(|c| {
+        outcome = Some(match grant_type.as_str() {
+            "client_credentials" => client_credentials(c, ring, issuer, &client, params),
+            "authorization_code" => authorization_code(c, ring, issuer, &client, params),
+            "refresh_token" => refresh(c, ring, issuer, &client, params),
+            other => Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type '{other}' is not supported"
+            ))),
+        });
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    outcome.unwrap_or_else(|| Err(OAuthError::server_error("the grant did not run")))
 }
 
 /// RFC 6749 §4.4: confidential clients only; no refresh token, no id_token.
@@ -138,4 +150,210 @@ fn client_credentials(
         refresh_token: None,
         id_token: None,
     })
+}
+
+/// Issues what a user-bound grant returns: an access token of the family,
+/// a refresh token when the client may refresh, an ID token when `openid`
+/// was granted.
+#[allow(clippy::too_many_arguments)]
+fn user_tokens(
+    conn: &mut DbConn,
+    ring: &KeyRing,
+    issuer: &str,
+    client: &clients::Client,
+    user: &store::users::User,
+    scope: &[String],
+    family_id: &str,
+    family_end: i64,
+    auth_time: Option<i64>,
+    nonce: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let now = store::now();
+    let grant = Grant {
+        client,
+        user_id: Some(&user.id),
+        scope,
+        family_id: Some(family_id),
+        auth_time,
+    };
+    let (access, ttl) = issuance::access_token(conn, ring, issuer, &grant, now)?;
+    let refresh_token = if client
+        .grant_type_list()
+        .iter()
+        .any(|g| g == "refresh_token")
+    {
+        Some(issuance::refresh_token(conn, &grant, family_end, now)?)
+    } else {
+        None
+    };
+    let id_token = if scope.iter().any(|s| s == "openid") {
+        Some(issuance::id_token(
+            conn,
+            ring,
+            issuer,
+            &issuance::IdTokenContent {
+                user,
+                client,
+                scope,
+                nonce,
+                auth_time,
+                access_token: access.expose(),
+                lifetime: ttl,
+            },
+            now,
+        )?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access.expose().to_owned(),
+        token_type: "Bearer",
+        expires_in: ttl,
+        scope: store::join_list(scope),
+        refresh_token: refresh_token.map(|t| t.expose().to_owned()),
+        id_token,
+    })
+}
+
+/// A rotated refresh token came back: revoke its family (RFC 9700 §4.14.2).
+fn reuse(
+    conn: &mut DbConn,
+    client: &clients::Client,
+    family: &str,
+    now: i64,
+) -> Result<OAuthError, OAuthError> {
+    store::tokens::revoke_family(conn, family, now)?;
+    tracing::warn!(client = %client.id, "a rotated refresh token was reused; its family is revoked");
+    Ok(OAuthError::invalid_grant(
+        "the refresh token has already been used",
+    ))
+}
+
+fn active_user(conn: &mut DbConn, id: &str) -> Result<store::users::User, OAuthError> {
+    match store::users::find(conn, id)? {
+        Some(u) if !u.disabled => Ok(u),
+        _ => Err(OAuthError::invalid_grant("the user is no longer active")),
+    }
+}
+
+/// RFC 6749 §4.1.3: the code is single use, short lived, and bound to the
+/// client, the redirect URI, the PKCE challenge and the nonce. A second
+/// redemption fails and revokes what the first one issued (RFC 6749 §4.1.2).
+fn authorization_code(
+    conn: &mut DbConn,
+    ring: &KeyRing,
+    issuer: &str,
+    client: &clients::Client,
+    params: &HashMap<String, String>,
+) -> Result<TokenResponse, OAuthError> {
+    let code = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let now = store::now();
+    let code = match store::codes::redeem(conn, &crate::crypto::secret::digest(code), now)? {
+        store::codes::Redemption::Unknown => {
+            return Err(OAuthError::invalid_grant("the code is not valid"))
+        }
+        store::codes::Redemption::AlreadyUsed(used) => {
+            store::tokens::revoke_family(conn, &used.family_id, now)?;
+            tracing::warn!(client = %used.client_id, "authorization code replayed; its tokens are revoked");
+            return Err(OAuthError::invalid_grant("the code has already been used"));
+        }
+        store::codes::Redemption::Redeemed(code) => code,
+    };
+    if code.client_id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
+    }
+    if code.expires_at <= now {
+        return Err(OAuthError::invalid_grant("the code has expired"));
+    }
+    if params
+        .get("redirect_uri")
+        .is_some_and(|r| *r != code.redirect_uri)
+    {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request",
+        ));
+    }
+    super::pkce::verify(
+        code.code_challenge.as_deref(),
+        params.get("code_verifier").map(String::as_str),
+    )?;
+    let user = active_user(conn, &code.user_id)?;
+    let scope = store::split_list(&code.scope);
+    let family_end = issuance::family_end(client, now);
+    user_tokens(
+        conn,
+        ring,
+        issuer,
+        client,
+        &user,
+        &scope,
+        &code.family_id,
+        family_end,
+        Some(code.auth_time),
+        code.nonce.as_deref(),
+    )
+}
+
+/// RFC 6749 §6 with rotation: each refresh token works once; presenting a
+/// rotated one again revokes its whole family (RFC 9700 §4.14.2).
+fn refresh(
+    conn: &mut DbConn,
+    ring: &KeyRing,
+    issuer: &str,
+    client: &clients::Client,
+    params: &HashMap<String, String>,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let now = store::now();
+    let token =
+        match store::tokens::find_by_digest(conn, &crate::crypto::secret::digest(presented))? {
+            Some(t) if t.kind == store::tokens::KIND_REFRESH => t,
+            _ => return Err(OAuthError::invalid_grant("the refresh token is not valid")),
+        };
+    // RFC 9700 §4.14: bound to its client; another client learns nothing more.
+    if token.client_id != client.id {
+        return Err(OAuthError::invalid_grant("the refresh token is not valid"));
+    }
+    if token.revoked_at.is_some() || token.expires_at <= now {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token is no longer valid",
+        ));
+    }
+    let family = token.family_id.clone().unwrap_or_else(|| token.id.clone());
+    if token.rotated_at.is_some() {
+        return Err(reuse(conn, client, &family, now)?);
+    }
+    // A request refused for its scope or user leaves the token usable.
+    let user_id = token
+        .user_id
+        .clone()
+        .ok_or_else(|| OAuthError::invalid_grant("the refresh token is not valid"))?;
+    let user = active_user(conn, &user_id)?;
+    let scope = super::scope::narrow(
+        params.get("scope").map(String::as_str),
+        &store::split_list(&token.scope),
+    )?;
+    if !store::tokens::mark_rotated(conn, &token.id, now)? {
+        // Another request rotated it first: this one is a reuse.
+        return Err(reuse(conn, client, &family, now)?);
+    }
+    let family_end = token.family_expires_at.unwrap_or(token.expires_at);
+    user_tokens(
+        conn,
+        ring,
+        issuer,
+        client,
+        &user,
+        &scope,
+        &family,
+        family_end,
+        token.auth_time,
+        None,
+    )
 }

@@ -61,23 +61,40 @@ pub fn render(inputs: &Inputs) -> Value {
     doc.insert("jwks_uri".into(), json!(format!("{issuer}{JWKS_PATH}")));
     doc.insert("scopes_supported".into(), json!(scopes));
     doc.insert("claims_supported".into(), json!(claims));
-    // No authorization endpoint is served yet, so no response type is
-    // supported (the member is required, so it is present and empty).
-    doc.insert("response_types_supported".into(), json!([]));
-    doc.insert("subject_types_supported".into(), json!(["public"]));
-    doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+    doc.insert(
+        "authorization_endpoint".into(),
+        json!(format!("{issuer}/authorize")),
+    );
     doc.insert(
         "token_endpoint".into(),
         json!(format!("{issuer}{TOKEN_PATH}")),
     );
     doc.insert(
+        "userinfo_endpoint".into(),
+        json!(format!("{issuer}/userinfo")),
+    );
+    doc.insert("response_types_supported".into(), json!(["code"]));
+    doc.insert("response_modes_supported".into(), json!(["query"]));
+    doc.insert(
         "grant_types_supported".into(),
-        json!(["client_credentials"]),
+        json!(["authorization_code", "refresh_token", "client_credentials"]),
     );
     doc.insert(
         "token_endpoint_auth_methods_supported".into(),
-        json!(["client_secret_basic", "client_secret_post"]),
+        json!(["client_secret_basic", "client_secret_post", "none"]),
     );
+    doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+    doc.insert("subject_types_supported".into(), json!(["public"]));
+    doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+    doc.insert(
+        "prompt_values_supported".into(),
+        json!(["none", "login", "consent"]),
+    );
+    doc.insert(
+        "authorization_response_iss_parameter_supported".into(),
+        json!(true),
+    );
+    doc.insert("claims_parameter_supported".into(), json!(false));
     doc.insert("request_parameter_supported".into(), json!(false));
     doc.insert("request_uri_parameter_supported".into(), json!(false));
     Value::Object(doc)

@@ -1,3 +1,4 @@
 //! OpenID Connect: the published metadata documents.
 
+pub mod claims;
 pub mod discovery;

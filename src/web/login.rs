@@ -21,6 +21,8 @@ const WRONG: &str = "Wrong username or password.";
 pub struct LoginQuery {
     return_to: Option<String>,
     login_hint: Option<String>,
+    /// `login`: ask for the password even if a session exists (OIDC prompt=login, max_age).
+    prompt: Option<String>,
 }
 
 fn login_page(
@@ -44,7 +46,8 @@ pub async fn show(
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, PageError> {
     let return_to = session::safe_return_to(query.return_to.as_deref());
-    if session::current_user(&state, &session).await?.is_some() {
+    let force = query.prompt.as_deref() == Some("login");
+    if !force && session::current_user(&state, &session).await?.is_some() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/")));
     }
     let hint = query

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod authorize;
 pub mod error;
 pub mod health;
 pub mod login;
@@ -11,6 +12,7 @@ pub mod session;
 pub mod setup;
 pub mod templates;
 pub mod token;
+pub mod userinfo;
 pub mod wellknown;
 
 use std::time::Instant;
@@ -28,6 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{name}", web::get().to(assets::serve))
         .route("/token", web::post().to(token::token))
+        .route("/authorize", web::get().to(authorize::get))
+        .route("/authorize", web::post().to(authorize::post))
+        .route("/authorize/consent", web::post().to(authorize::consent))
+        .route("/userinfo", web::get().to(userinfo::get))
+        .route("/userinfo", web::post().to(userinfo::post))
         .route("/", web::get().to(portal::show))
         .route("/setup", web::get().to(setup::show))
         .route("/setup/org", web::post().to(setup::save_org))

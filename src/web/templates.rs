@@ -33,6 +33,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("portal.html", include_str!("../../templates/portal.html")),
     ("account.html", include_str!("../../templates/account.html")),
+    ("consent.html", include_str!("../../templates/consent.html")),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

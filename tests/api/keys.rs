@@ -149,12 +149,21 @@ async fn discovery_documents_describe_what_is_served() {
     assert_eq!(doc["request_uri_parameter_supported"], json!(false));
     // Nothing that is not served yet is advertised.
     assert_eq!(doc["token_endpoint"], "https://id.example.com/token");
-    assert_eq!(doc["grant_types_supported"], json!(["client_credentials"]));
+    assert_eq!(
+        doc["authorization_endpoint"],
+        "https://id.example.com/authorize"
+    );
+    assert_eq!(doc["userinfo_endpoint"], "https://id.example.com/userinfo");
+    assert_eq!(doc["response_types_supported"], json!(["code"]));
+    assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
     for absent in [
-        "authorization_endpoint",
-        "userinfo_endpoint",
         "introspection_endpoint",
         "revocation_endpoint",
+        "end_session_endpoint",
     ] {
         assert!(
             doc.get(absent).is_none(),

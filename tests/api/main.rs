@@ -5,6 +5,7 @@
 
 mod cli;
 mod clients;
+mod flows;
 mod health;
 mod helpers;
 mod keys;

@@ -1,0 +1,132 @@
+//! GET and POST /userinfo (OIDC Core §5.3): the claims of the access token's
+//! scopes. Errors per RFC 6750 §3 with `WWW-Authenticate: Bearer`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::crypto::secret;
+use crate::db::DbError;
+use crate::state::AppState;
+use crate::store::{self, tokens};
+
+/// An RFC 6750 error: status, WWW-Authenticate, JSON body.
+pub fn bearer_error(status: StatusCode, code: Option<&str>, description: &str) -> HttpResponse {
+    let challenge = match code {
+        Some(c) => {
+            format!("Bearer realm=\"keyward\", error=\"{c}\", error_description=\"{description}\"")
+        }
+        None => "Bearer realm=\"keyward\"".to_owned(),
+    };
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::WWW_AUTHENTICATE, challenge))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    match code {
+        Some(c) => res.json(json!({ "error": c, "error_description": description })),
+        None => res.finish(),
+    }
+}
+
+/// The bearer token from the Authorization header or, for a form POST, the
+/// `access_token` field (RFC 6750 §2.1, §2.2); more than one is an error (the
+/// `Err` describes that invalid_request).
+pub fn bearer_token(
+    req: &HttpRequest,
+    form_body: Option<&[u8]>,
+) -> Result<Option<String>, &'static str> {
+    let header_token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    let form_token = form_body.and_then(|b| {
+        url::form_urlencoded::parse(b)
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    });
+    match (header_token, form_token) {
+        (Some(_), Some(_)) => Err("send the token in one place only"),
+        (h, f) => Ok(h.or(f)),
+    }
+}
+
+async fn respond(state: web::Data<AppState>, token: Option<String>) -> HttpResponse {
+    let Some(token) = token else {
+        return bearer_error(StatusCode::UNAUTHORIZED, None, "");
+    };
+    let digest = secret::digest(&token);
+    let result = state
+        .db
+        .run(
+            move |c| -> Result<
+                Option<(tokens::Token, store::users::User, Vec<store::scopes::Scope>)>,
+                DbError,
+            > {
+                let Some(t) = tokens::find_by_digest(c, &digest)? else {
+                    return Ok(None);
+                };
+                if t.kind != tokens::KIND_ACCESS || !t.is_active(store::now()) {
+                    return Ok(None);
+                }
+                let Some(uid) = t.user_id.clone() else {
+                    return Ok(None);
+                };
+                let Some(user) = store::users::find(c, &uid)?.filter(|u| !u.disabled) else {
+                    return Ok(None);
+                };
+                let scopes = store::scopes::find_many(c, &store::split_list(&t.scope))?;
+                Ok(Some((t, user, scopes)))
+            },
+        )
+        .await;
+    match result {
+        Ok(Some((t, user, scopes))) => {
+            let granted = store::split_list(&t.scope);
+            if !granted.iter().any(|s| s == "openid") {
+                return bearer_error(
+                    StatusCode::FORBIDDEN,
+                    Some("insufficient_scope"),
+                    "the token lacks the openid scope",
+                );
+            }
+            let claims = crate::oidc::claims::for_scopes(&user, &scopes, &granted);
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::Value::Object(claims))
+        }
+        Ok(None) => bearer_error(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "the access token is invalid or expired",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish()
+        }
+    }
+}
+
+pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    match bearer_token(&req, None) {
+        Ok(t) => respond(state, t).await,
+        Err(why) => bearer_error(StatusCode::BAD_REQUEST, Some("invalid_request"), why),
+    }
+}
+
+pub async fn post(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    match bearer_token(&req, is_form.then_some(&body[..])) {
+        Ok(t) => respond(state, t).await,
+        Err(why) => bearer_error(StatusCode::BAD_REQUEST, Some("invalid_request"), why),
+    }
+}

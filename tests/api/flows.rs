@@ -1,0 +1,680 @@
+//! The authorization code flow end to end over HTTP, with a cookie-keeping
+//! client posting the real login and consent forms; refresh rotation; userinfo.
+
+use keyward::clients::{self, ClientSpec};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+use crate::helpers::{browser, TestApp};
+use crate::pages::{
+    csrf, get_html, location, post_form, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD,
+};
+
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const REDIRECT: &str = "https://app.example/cb";
+
+pub struct App {
+    pub id: String,
+    pub secret: Option<String>,
+}
+
+pub fn register(
+    app: &TestApp,
+    public: bool,
+    consent: &str,
+    extra: impl FnOnce(&mut ClientSpec),
+) -> App {
+    let mut spec = ClientSpec {
+        name: "Wiki".into(),
+        public,
+        redirect_uris: vec![REDIRECT.into()],
+        scopes: Some(vec![
+            "openid".into(),
+            "profile".into(),
+            "email".into(),
+            "offline_access".into(),
+        ]),
+        consent: Some(consent.into()),
+        ..ClientSpec::default()
+    };
+    extra(&mut spec);
+    let (c, secret) = clients::create(&mut app.db.conn(), &spec, "test").unwrap();
+    App {
+        id: c.id,
+        secret: secret.map(|s| s.expose().to_owned()),
+    }
+}
+
+pub fn query_of(loc: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(loc)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+pub fn authorize_url(app: &TestApp, client: &App, extra: &[(&str, &str)]) -> String {
+    let defaults = [
+        ("response_type", "code"),
+        ("client_id", client.id.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid profile email"),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    // `extra` replaces a default of the same name.
+    for (k, v) in defaults
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+    {
+        q.append_pair(k, v);
+    }
+    for (k, v) in extra {
+        q.append_pair(k, v);
+    }
+    format!("{}/authorize?{}", app.address, q.finish())
+}
+
+/// Follows the browser through sign-in and consent until the redirect to the
+/// client; returns the redirect's query.
+pub async fn run_flow(
+    app: &TestApp,
+    http: &Client,
+    url: &str,
+    allow: bool,
+) -> std::collections::HashMap<String, String> {
+    let mut next = url.to_owned();
+    for _ in 0..8 {
+        let res = http.get(&next).send().await.unwrap();
+        if res.status() == 303 {
+            let loc = location(&res);
+            if loc.starts_with(REDIRECT) {
+                return query_of(&loc);
+            }
+            next = if loc.starts_with('/') {
+                app.url(&loc)
+            } else {
+                loc
+            };
+            continue;
+        }
+        let html = res.text().await.unwrap();
+        if html.contains("name=\"password\"") {
+            let return_to = query_of(&next)
+                .get("return_to")
+                .cloned()
+                .unwrap_or_default();
+            let res = post_form(
+                http,
+                &app.url("/login"),
+                &[
+                    ("csrf_token", &csrf(&html)),
+                    ("username", ADMIN),
+                    ("password", ADMIN_PASSWORD),
+                    ("return_to", &return_to),
+                ],
+            )
+            .await;
+            assert_eq!(res.status(), 303);
+            next = app.url(&location(&res));
+        } else if html.contains("/authorize/consent") {
+            let decision = if allow { "allow" } else { "deny" };
+            let res = post_form(
+                http,
+                &app.url("/authorize/consent"),
+                &[("csrf_token", &csrf(&html)), ("decision", decision)],
+            )
+            .await;
+            assert_eq!(res.status(), 303);
+            return query_of(&location(&res));
+        } else {
+            panic!("unexpected page at {next}: {html}");
+        }
+    }
+    panic!("the flow did not finish");
+}
+
+pub async fn exchange(app: &TestApp, client: &App, form: &[(&str, &str)]) -> Response {
+    let mut req = app.http.post(app.url("/token")).form(form);
+    match &client.secret {
+        Some(s) => req = req.basic_auth(&client.id, Some(s)),
+        None => {
+            let mut f = form.to_vec();
+            f.push(("client_id", &client.id));
+            req = app.http.post(app.url("/token")).form(&f);
+        }
+    }
+    req.send().await.unwrap()
+}
+
+pub async fn redeem(app: &TestApp, client: &App, code: &str) -> Response {
+    exchange(
+        app,
+        client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
+
+async fn userinfo(app: &TestApp, token: &str) -> Response {
+    app.http
+        .get(app.url("/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn ring(app: &TestApp) -> keyward::keyring::KeyRing {
+    keyward::keyring::KeyRing::new(
+        keyward::keyring::load(&mut app.db.conn(), None).unwrap(),
+        None,
+    )
+}
+
+#[tokio::test]
+async fn the_code_flow_with_consent_once_id_token_and_userinfo() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "once", |_| {});
+    let http = browser();
+    let q = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
+    assert_eq!(q["state"], "st-1");
+    assert_eq!(q["iss"], app.address.as_str(), "RFC 9207");
+    let code = &q["code"];
+    assert!(code.starts_with("kw_ac_") && code.len() >= 6 + 43);
+
+    let res = redeem(&app, &client, code).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["scope"], "openid profile email");
+    assert!(body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("kw_rt_"));
+    let id = ring(&app)
+        .verify(body["id_token"].as_str().unwrap())
+        .unwrap();
+    let c = &id.claims;
+    assert_eq!(c["iss"], app.address.as_str());
+    assert_eq!(c["aud"], client.id.as_str());
+    assert_eq!(c["azp"], client.id.as_str());
+    assert_eq!(c["nonce"], "n-1");
+    assert!(c["auth_time"].is_i64() && c["at_hash"].is_string());
+    assert_eq!(c["email"], "admin@acme.example");
+    assert_eq!(id.header["kid"], id.kid.as_str());
+
+    let info: Value = userinfo(&app, body["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], c["sub"]);
+    assert_eq!(info["preferred_username"], ADMIN);
+    assert_eq!(info["email"], "admin@acme.example");
+    // POST with the token in the body works too.
+    let res = app
+        .http
+        .post(app.url("/userinfo"))
+        .form(&[("access_token", body["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Consent was remembered: the next request goes straight back with a code.
+    let res = http
+        .get(authorize_url(&app, &client, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with(REDIRECT), "{}", location(&res));
+    // The account page lists the app.
+    let (_, html) = get_html(&http, &app.url("/account")).await;
+    assert!(html.contains("Wiki"));
+}
+
+#[tokio::test]
+async fn a_replayed_code_fails_and_revokes_what_it_issued() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let first: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, access).await.status(), 200);
+    let res = redeem(&app, &client, &q["code"]).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let res = userinfo(&app, access).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    let res = exchange(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400, "the refresh token went with it");
+}
+
+#[tokio::test]
+async fn code_bindings_are_checked() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let other = register(&app, false, "skip", |_| {});
+    let http = browser();
+    for (form_fn, why) in [
+        (
+            Box::new(|code: &str| {
+                vec![
+                    ("grant_type", "authorization_code".to_string()),
+                    ("code", code.to_string()),
+                    ("redirect_uri", REDIRECT.to_string()),
+                    ("code_verifier", VERIFIER.replace('d', "e")),
+                ]
+            }) as Box<dyn Fn(&str) -> Vec<(&'static str, String)>>,
+            "wrong verifier",
+        ),
+        (
+            Box::new(|code: &str| {
+                vec![
+                    ("grant_type", "authorization_code".to_string()),
+                    ("code", code.to_string()),
+                    ("redirect_uri", REDIRECT.to_string()),
+                ]
+            }),
+            "no verifier",
+        ),
+        (
+            Box::new(|code: &str| {
+                vec![
+                    ("grant_type", "authorization_code".to_string()),
+                    ("code", code.to_string()),
+                    ("redirect_uri", "https://app.example/other".to_string()),
+                    ("code_verifier", VERIFIER.to_string()),
+                ]
+            }),
+            "other redirect_uri",
+        ),
+    ] {
+        let q = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
+        let form: Vec<(&str, String)> = form_fn(&q["code"]);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = exchange(&app, &client, &form).await;
+        assert_eq!(res.status(), 400, "{why}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"],
+            "invalid_grant",
+            "{why}"
+        );
+    }
+    // Another client's code.
+    let q = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
+    let res = redeem(&app, &other, &q["code"]).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(redeem(&app, &client, "kw_ac_unknown").await.status(), 400);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let other = register(&app, false, "skip", |_| {});
+    let q = run_flow(
+        &app,
+        &browser(),
+        &authorize_url(&app, &client, &[("scope", "openid profile offline_access")]),
+        true,
+    )
+    .await;
+    let first: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rt1 = first["refresh_token"].as_str().unwrap();
+
+    // Another client's refresh token is invalid_grant (not invalid_client).
+    let res = exchange(
+        &app,
+        &other,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt1)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // Wider is refused, narrower is fine.
+    let res = exchange(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt1),
+            ("scope", "openid email"),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_scope");
+    let res = exchange(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt1),
+            ("scope", "openid"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(second["scope"], "openid");
+    let rt2 = second["refresh_token"].as_str().unwrap();
+    assert_ne!(rt1, rt2);
+    let id = ring(&app)
+        .verify(second["id_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        id.claims["sub"],
+        ring(&app)
+            .verify(first["id_token"].as_str().unwrap())
+            .unwrap()
+            .claims["sub"]
+    );
+
+    // Reusing the rotated token fails and revokes the family, rt2 included.
+    let res = exchange(
+        &app,
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt1)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let res = exchange(
+        &app,
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt2)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&app, second["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn bad_clients_and_redirect_uris_get_a_page_never_a_redirect() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let http = browser();
+    sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
+    for url in [
+        format!(
+            "{}/authorize?response_type=code&client_id=kwc_nobody&redirect_uri={REDIRECT}",
+            app.address
+        ),
+        format!(
+            "{}/authorize?response_type=code&redirect_uri={REDIRECT}",
+            app.address
+        ),
+        authorize_url(&app, &client, &[]).replace(
+            "redirect_uri=https%3A%2F%2Fapp.example%2Fcb",
+            "redirect_uri=https%3A%2F%2Fapp.example%2Fcb%2Fextra",
+        ),
+        authorize_url(&app, &client, &[]).replace(
+            "redirect_uri=https%3A%2F%2Fapp.example%2Fcb",
+            "redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        ),
+    ] {
+        let res = http.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{url}");
+        assert!(res.headers().get("location").is_none());
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert!(
+            res.headers().get("access-control-allow-origin").is_none(),
+            "no CORS on /authorize"
+        );
+    }
+}
+
+#[tokio::test]
+async fn authorization_errors_redirect_with_state_and_iss() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let public = register(&app, true, "skip", |_| {});
+    let http = browser();
+    sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
+    let long_state = "s".repeat(128);
+    let base = |c: &App, pairs: &[(&str, &str)]| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("client_id", &c.id)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("state", &long_state);
+        for (k, v) in pairs {
+            q.append_pair(k, v);
+        }
+        format!("{}/authorize?{}", app.address, q.finish())
+    };
+    for (url, code) in [
+        (base(&client, &[("scope", "openid")]), "invalid_request"),
+        (
+            base(&client, &[("response_type", "token")]),
+            "unsupported_response_type",
+        ),
+        (
+            base(
+                &client,
+                &[("response_type", "code"), ("scope", "openid admin")],
+            ),
+            "invalid_scope",
+        ),
+        (
+            base(
+                &client,
+                &[
+                    ("response_type", "code"),
+                    ("code_challenge", CHALLENGE),
+                    ("code_challenge_method", "plain"),
+                ],
+            ),
+            "invalid_request",
+        ),
+        (
+            base(&public, &[("response_type", "code"), ("scope", "openid")]),
+            "invalid_request",
+        ),
+        (
+            base(
+                &client,
+                &[
+                    ("response_type", "code"),
+                    ("request", "eyJhbGciOiJub25lIn0.e30."),
+                ],
+            ),
+            "request_not_supported",
+        ),
+        (
+            base(
+                &client,
+                &[("response_type", "code"), ("prompt", "none login")],
+            ),
+            "invalid_request",
+        ),
+    ] {
+        let res = http.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{url}");
+        let q = query_of(&location(&res));
+        assert_eq!(q["error"], code, "{url}");
+        assert_eq!(q["state"], long_state, "state intact");
+        assert_eq!(q["iss"], app.address.as_str());
+        assert!(!q.contains_key("code"));
+    }
+    // Unknown parameters are ignored.
+    let res = http
+        .get(base(
+            &client,
+            &[
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("extra", "foobar"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(query_of(&location(&res)).contains_key("code"));
+}
+
+#[tokio::test]
+async fn prompt_none_login_and_consent_rules() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "always", |_| {});
+    let http = browser();
+    // Not signed in.
+    let res = http
+        .get(authorize_url(&app, &client, &[("prompt", "none")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "login_required");
+    // Signed in, but consent is always asked.
+    sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
+    let res = http
+        .get(authorize_url(&app, &client, &[("prompt", "none")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "consent_required");
+    // Deny.
+    let q = run_flow(&app, &http, &authorize_url(&app, &client, &[]), false).await;
+    assert_eq!(q["error"], "access_denied");
+    assert_eq!(q["state"], "st-1");
+    // prompt=login asks for the password again even with a session.
+    let res = http
+        .get(authorize_url(&app, &client, &[("prompt", "login")]))
+        .send()
+        .await
+        .unwrap();
+    let loc = location(&res);
+    assert!(
+        loc.starts_with("/login?") && loc.contains("prompt=login"),
+        "{loc}"
+    );
+    let (_, html) = get_html(&http, &app.url(&loc)).await;
+    assert!(html.contains("name=\"password\""));
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_and_refreshes_have_one_winner() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let code = q["code"].clone();
+    let results = futures_join(20, |_| redeem(&app, &client, &code)).await;
+    let wins: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(wins.len(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter(|(s, _)| *s != 200)
+        .all(|(s, b)| *s == 400 && b["error"] == "invalid_grant"));
+
+    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let first: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rt = first["refresh_token"].as_str().unwrap().to_owned();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt.as_str()),
+    ];
+    let results = futures_join(20, |_| exchange(&app, &client, &form)).await;
+    let winners: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    // The losers were reuse: the family, the winner's new tokens included, is revoked.
+    let new_rt = winners[0]["refresh_token"].as_str().unwrap();
+    let res = exchange(
+        &app,
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", new_rt)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+async fn futures_join<'a, F, Fut>(n: usize, make: F) -> Vec<(u16, Value)>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Response> + 'a,
+{
+    let mut set = Vec::new();
+    for i in 0..n {
+        set.push(make(i));
+    }
+    let responses = futures_util_join_all(set).await;
+    let mut out = Vec::new();
+    for r in responses {
+        let s = r.status().as_u16();
+        out.push((s, r.json().await.unwrap_or(Value::Null)));
+    }
+    out
+}
+
+async fn futures_util_join_all<Fut: std::future::Future>(futs: Vec<Fut>) -> Vec<Fut::Output> {
+    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<Fut::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results
+        .into_iter()
+        .map(|r| r.expect("every future finished"))
+        .collect()
+}
