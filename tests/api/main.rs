@@ -8,6 +8,7 @@ mod clients;
 mod flows;
 mod health;
 mod helpers;
+mod interop;
 mod keys;
 mod pages;
 mod store;
