@@ -226,6 +226,7 @@ pub fn create(
     )?;
     conn.transaction(|c| {
         clients::insert(c, &client)?;
+        store::settings::increment(c, store::settings::METADATA_VERSION)?;
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.create", true)
@@ -275,6 +276,7 @@ pub fn delete(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), ClientErro
         if !clients::delete(c, id)? {
             return Err(ClientError::NotFound(id.to_owned()));
         }
+        store::settings::increment(c, store::settings::METADATA_VERSION)?;
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.delete", true)

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod issuance;
 pub mod keyring;
+pub mod maintenance;
 pub mod oauth;
 pub mod oidc;
 pub mod probe;

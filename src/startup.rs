@@ -122,6 +122,32 @@ pub fn setup_link(db: &Db, config: &Config, port: u16) -> anyhow::Result<Option<
     Ok(Some(format!("{base}/setup?code={}", code.expose())))
 }
 
+/// Every ten minutes, deletes expired codes and tokens.
+fn spawn_cleanup(state: AppState) {
+    let every = std::time::Duration::from_secs(crate::maintenance::INTERVAL_SECS);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let result = state
+                .db
+                .run(|c| {
+                    crate::maintenance::purge_expired(c, crate::store::now())
+                        .map_err(crate::db::DbError::from)
+                })
+                .await;
+            match result {
+                Ok((0, 0)) => {}
+                Ok((codes, tokens)) => {
+                    tracing::info!(codes, tokens, "deleted expired codes and tokens")
+                }
+                Err(e) => tracing::warn!(error = %e, "deleting expired codes and tokens failed"),
+            }
+        }
+    });
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -152,6 +178,7 @@ impl Application {
             session_key,
         };
         spawn_sync(state.clone());
+        spawn_cleanup(state.clone());
         let server = run(listener, state)?;
         Ok(Application {
             port,
@@ -203,6 +230,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(middleware::from_fn(crate::web::setup_gate))
             .wrap(sessions)
             .wrap(middleware::from_fn(crate::web::secure_session_cookie))
+            .wrap(middleware::from_fn(crate::web::cors))
             .wrap(middleware::from_fn(crate::web::log_request))
             .wrap(crate::web::security_headers())
             .configure(configure)

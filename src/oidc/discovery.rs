@@ -27,6 +27,9 @@ pub struct Documents {
     pub issuer: Option<String>,
     /// The organisation name pages show, once setup stored it.
     pub org_name: Option<String>,
+    /// Origins of registered http(s) redirect URIs: browser apps there may
+    /// call the token and userinfo endpoints (CORS).
+    pub cors_origins: std::collections::HashSet<String>,
     /// `None` until the issuer is known.
     pub openid_configuration: Option<Bytes>,
     pub oauth_metadata: Option<Bytes>,
@@ -114,6 +117,25 @@ fn metadata_version(conn: &mut DbConn) -> diesel::QueryResult<i64> {
         .unwrap_or(0))
 }
 
+/// The origins (`scheme://host[:port]`) of every http(s) redirect URI of an
+/// enabled client.
+fn cors_origins(conn: &mut DbConn) -> diesel::QueryResult<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for client in store::clients::list(conn, None, i64::MAX, 0)? {
+        if client.disabled {
+            continue;
+        }
+        for uri in client.redirect_uri_list() {
+            if let Ok(u) = url::Url::parse(&uri) {
+                if matches!(u.scheme(), "http" | "https") {
+                    out.insert(u.origin().ascii_serialization());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Holds the current documents; swapped atomically on change.
 #[derive(Default)]
 pub struct Publisher {
@@ -169,6 +191,7 @@ pub fn sync(
         metadata_version,
         issuer: issuer.clone(),
         org_name,
+        cors_origins: cors_origins(conn)?,
         ..Documents::default()
     };
     if let Some(issuer) = issuer.as_deref() {

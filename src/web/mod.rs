@@ -184,6 +184,56 @@ pub async fn secure_session_cookie(
     Ok(res)
 }
 
+/// CORS (RFC 9700 §2.6): the metadata documents and JWKS for any origin; the
+/// token, userinfo and revocation endpoints for the origins of registered
+/// redirect URIs; nothing else, and never /authorize.
+pub async fn cors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let path = req.path();
+    let public = path.starts_with("/.well-known/");
+    let per_client = matches!(path, "/token" | "/userinfo" | "/revoke");
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(str::to_owned);
+    let (Some(origin), true) = (origin, public || per_client) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let allowed = if public {
+        Some("*".to_owned())
+    } else {
+        req.app_data::<web::Data<crate::state::AppState>>()
+            .filter(|s| s.published.snapshot().cors_origins.contains(&origin))
+            .map(|_| origin.clone())
+    };
+    if req.method() == actix_web::http::Method::OPTIONS {
+        let mut res = HttpResponse::NoContent();
+        if let Some(a) = &allowed {
+            res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, a.as_str()))
+                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "Authorization, Content-Type",
+                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
+        }
+        res.insert_header((header::VARY, "Origin"));
+        return Ok(req.into_response(res.finish()));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Some(a) = allowed {
+        let headers = res.headers_mut();
+        if let Ok(v) = header::HeaderValue::from_str(&a) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+        headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    Ok(res)
+}
+
 /// The fallback for unknown paths: a page for browsers, JSON for everyone else.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;

@@ -72,10 +72,16 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
             OAuthError::temporarily_unavailable("the issuer is not configured yet")
         })?;
         let st = state.clone();
+        let caller = token::Caller {
+            ip: super::page::client_ip(&req),
+            bcrypt_cost: state.config.bcrypt_cost,
+        };
         state
             .db
             .run(move |c| {
-                Ok::<_, DbError>(token::handle(c, &st.keys, &issuer, &params, &presented))
+                Ok::<_, DbError>(token::handle(
+                    c, &st.keys, &issuer, &params, &presented, &caller,
+                ))
             })
             .await
             .map_err(|e| match e {

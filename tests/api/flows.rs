@@ -678,3 +678,168 @@ async fn futures_util_join_all<Fut: std::future::Future>(futs: Vec<Fut>) -> Vec<
         .map(|r| r.expect("every future finished"))
         .collect()
 }
+
+#[tokio::test]
+async fn the_password_grant_is_off_by_default_and_throttled_when_on() {
+    let app = set_up_app().await;
+    let plain = register(&app, false, "skip", |_| {});
+    let form = [
+        ("grant_type", "password"),
+        ("username", ADMIN),
+        ("password", ADMIN_PASSWORD),
+        ("scope", "openid"),
+    ];
+    let res = exchange(&app, &plain, &form).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "unauthorized_client"
+    );
+
+    let legacy = register(&app, false, "skip", |s| {
+        s.grant_types = Some(vec![
+            "password".into(),
+            "refresh_token".into(),
+            "authorization_code".into(),
+        ]);
+    });
+    let res = exchange(&app, &legacy, &form).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["id_token"].is_string() && body["refresh_token"].is_string());
+
+    // A token without openid reaches userinfo as insufficient_scope.
+    let res = exchange(
+        &app,
+        &legacy,
+        &[
+            ("grant_type", "password"),
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("scope", "profile"),
+        ],
+    )
+    .await;
+    let token: Value = res.json().await.unwrap();
+    let res = userinfo(&app, token["access_token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
+    let res = app.http.get(app.url("/userinfo")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"keyward\""
+    );
+
+    for _ in 0..5 {
+        let res = exchange(
+            &app,
+            &legacy,
+            &[
+                ("grant_type", "password"),
+                ("username", ADMIN),
+                ("password", "wrong-password-123"),
+            ],
+        )
+        .await;
+        assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    }
+    let res = exchange(&app, &legacy, &form).await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("try again in 15 minutes"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn cors_only_for_registered_origins_and_never_on_authorize() {
+    let app = crate::helpers::spawn_app_with(&[("KEYWARD_SYNC_INTERVAL_SECS", "1")]).await;
+    crate::pages::run_wizard(&app, &browser(), "RS256").await;
+    let client = register(&app, true, "skip", |s| {
+        s.redirect_uris = vec!["https://spa.example/cb".into()]
+    });
+    let preflight = |origin: &'static str, path: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+    };
+    let ok = crate::helpers::eventually(10, || async {
+        preflight("https://spa.example", "/token")
+            .await
+            .unwrap()
+            .headers()
+            .get("access-control-allow-origin")
+            .is_some()
+    })
+    .await;
+    assert!(ok, "the registered origin is allowed");
+    let res = preflight("https://spa.example", "/token").await.unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://spa.example"
+    );
+    let res = preflight("https://evil.example", "/token").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    let res = app
+        .http
+        .get(app.url("/.well-known/jwks.json"))
+        .header("Origin", "https://anyone.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let res = app
+        .http
+        .get(authorize_url(&app, &client, &[]))
+        .header("Origin", "https://spa.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers().get("access-control-allow-origin").is_none(),
+        "never CORS on /authorize"
+    );
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .header("Origin", "https://spa.example")
+        .form(&[("grant_type", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://spa.example"
+    );
+}
+
+#[tokio::test]
+async fn expired_codes_and_tokens_are_purged() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    redeem(&app, &client, &q["code"]).await;
+    let mut conn = app.db.conn();
+    let now = keyward::store::now();
+    assert_eq!(
+        keyward::maintenance::purge_expired(&mut conn, now).unwrap(),
+        (0, 0),
+        "nothing has expired"
+    );
+    let far = now + 400 * 86_400;
+    let (codes, tokens) = keyward::maintenance::purge_expired(&mut conn, far).unwrap();
+    assert_eq!(
+        (codes, tokens),
+        (1, 2),
+        "the code, the access and the refresh token"
+    );
+}
