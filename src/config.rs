@@ -222,8 +222,7 @@ fn redact(raw: &str) -> String {
 }
 
 /// An issuer is an absolute https URL with no query or fragment (RFC 8414 §2),
-/// or http on a loopback host for local use. Returned without a trailing slash
-/// so that endpoint URLs join cleanly.
+/// or http on a loopback host for local use.
 pub fn validate_issuer(raw: &str) -> Result<String, String> {
     let u = url::Url::parse(raw).map_err(|e| format!("is not an absolute URL ({e})"))?;
     if u.query().is_some() || u.fragment().is_some() {
@@ -241,7 +240,8 @@ pub fn validate_issuer(raw: &str) -> Result<String, String> {
         }
         _ => return Err("must be an https URL".into()),
     }
-    Ok(raw.trim_end_matches('/').to_owned())
+    // Kept exactly as given: relying parties compare the issuer byte for byte.
+    Ok(raw.to_owned())
 }
 
 pub fn is_loopback_host(host: &str) -> bool {
@@ -330,7 +330,7 @@ mod tests {
     fn issuer_rules() {
         assert_eq!(
             validate_issuer("https://id.example.com/").unwrap(),
-            "https://id.example.com"
+            "https://id.example.com/"
         );
         assert_eq!(
             validate_issuer("http://127.0.0.1:8080").unwrap(),

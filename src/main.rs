@@ -473,7 +473,11 @@ fn setup_code(config: &Config) -> anyhow::Result<()> {
         .issuer
         .clone()
         .unwrap_or_else(|| format!("http://{}", keyward::probe::local_target(config.bind)));
-    println!("{base}/setup?code={}", code.expose());
+    println!(
+        "{}?code={}",
+        keyward::oidc::discovery::endpoint(&base, "/setup"),
+        code.expose()
+    );
     Ok(())
 }
 
@@ -514,8 +518,11 @@ fn headless_setup(
         done.issuer, done.admin.username, done.kid
     );
     println!(
-        "discovery: {}/.well-known/openid-configuration",
-        done.issuer
+        "discovery: {}",
+        keyward::oidc::discovery::endpoint(
+            &done.issuer,
+            keyward::oidc::discovery::OPENID_CONFIGURATION_PATH
+        )
     );
     Ok(())
 }

@@ -119,7 +119,11 @@ pub fn setup_link(db: &Db, config: &Config, port: u16) -> anyhow::Result<Option<
             format!("http://{target}")
         }
     };
-    Ok(Some(format!("{base}/setup?code={}", code.expose())))
+    Ok(Some(format!(
+        "{}?code={}",
+        crate::oidc::discovery::endpoint(&base, "/setup"),
+        code.expose()
+    )))
 }
 
 /// Every ten minutes, deletes expired codes and tokens.

@@ -19,6 +19,11 @@ pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const TOKEN_PATH: &str = "/token";
 
+/// An endpoint's URL under the issuer (which may end in `/`).
+pub fn endpoint(issuer: &str, path: &str) -> String {
+    format!("{}{path}", issuer.trim_end_matches('/'))
+}
+
 /// The rendered documents at one (keys, metadata) version.
 #[derive(Debug, Default)]
 pub struct Documents {
@@ -61,20 +66,17 @@ pub fn render(inputs: &Inputs) -> Value {
     let algs: Vec<&str> = inputs.signing_algs.iter().map(|a| a.as_str()).collect();
     let mut doc = Map::new();
     doc.insert("issuer".into(), json!(issuer));
-    doc.insert("jwks_uri".into(), json!(format!("{issuer}{JWKS_PATH}")));
+    doc.insert("jwks_uri".into(), json!(endpoint(issuer, JWKS_PATH)));
     doc.insert("scopes_supported".into(), json!(scopes));
     doc.insert("claims_supported".into(), json!(claims));
     doc.insert(
         "authorization_endpoint".into(),
-        json!(format!("{issuer}/authorize")),
+        json!(endpoint(issuer, "/authorize")),
     );
-    doc.insert(
-        "token_endpoint".into(),
-        json!(format!("{issuer}{TOKEN_PATH}")),
-    );
+    doc.insert("token_endpoint".into(), json!(endpoint(issuer, TOKEN_PATH)));
     doc.insert(
         "userinfo_endpoint".into(),
-        json!(format!("{issuer}/userinfo")),
+        json!(endpoint(issuer, "/userinfo")),
     );
     doc.insert("response_types_supported".into(), json!(["code"]));
     doc.insert("response_modes_supported".into(), json!(["query"]));

@@ -388,7 +388,7 @@ async fn done_page(
     ctx.insert("step", &4);
     ctx.insert(
         "discovery_url",
-        &format!("{}{}", done.issuer, discovery::OPENID_CONFIGURATION_PATH),
+        &discovery::endpoint(&done.issuer, discovery::OPENID_CONFIGURATION_PATH),
     );
     ctx.insert("issuer", &done.issuer);
     ctx.insert("kid", &done.kid);

@@ -117,8 +117,8 @@ async fn discovery_documents_describe_what_is_served() {
         .unwrap()
         .contains("max-age="));
     let doc: Value = res.json().await.unwrap();
-    // The issuer is exactly the configured string (less a trailing slash).
-    assert_eq!(doc["issuer"], "https://id.example.com");
+    // The issuer is exactly the configured string; endpoints join cleanly.
+    assert_eq!(doc["issuer"], "https://id.example.com/");
     assert_eq!(
         doc["jwks_uri"],
         "https://id.example.com/.well-known/jwks.json"
