@@ -843,3 +843,126 @@ async fn expired_codes_and_tokens_are_purged() {
         "the code, the access and the refresh token"
     );
 }
+
+/// CONFORMANCE.md §1: parameters a code-flow OP must accept and ignore or honour.
+#[tokio::test]
+async fn conformance_basic_op_parameters() {
+    let app = set_up_app().await;
+    let client = register(&app, false, "skip", |_| {});
+    let http = browser();
+    let first = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
+    let t1: Value = redeem(&app, &client, &first["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id1 = ring(&app)
+        .verify(t1["id_token"].as_str().unwrap())
+        .unwrap()
+        .claims;
+
+    // display, ui_locales, claims_locales, acr_values, login_hint, an unknown
+    // parameter, and no nonce: all succeed silently for a signed-in user.
+    for extra in [
+        vec![("display", "page")],
+        vec![("display", "popup")],
+        vec![("ui_locales", "se")],
+        vec![("claims_locales", "se")],
+        vec![("acr_values", "1 2")],
+        vec![("login_hint", "buffy@example.com")],
+        vec![("extra", "foobar")],
+        vec![("nonce", "")],
+        vec![("scope", "email openid")],
+    ] {
+        let res = http
+            .get(authorize_url(&app, &client, &extra))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{extra:?}");
+        assert!(query_of(&location(&res)).contains_key("code"), "{extra:?}");
+    }
+
+    // prompt=none while signed in: silent, same sub and auth_time.
+    let res = http
+        .get(authorize_url(&app, &client, &[("prompt", "none")]))
+        .send()
+        .await
+        .unwrap();
+    let q = query_of(&location(&res));
+    let t2: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id2 = ring(&app)
+        .verify(t2["id_token"].as_str().unwrap())
+        .unwrap()
+        .claims;
+    assert_eq!(id2["sub"], id1["sub"]);
+    assert_eq!(id2["auth_time"], id1["auth_time"]);
+
+    // max_age=10000: no new sign-in, auth_time unchanged.
+    let res = http
+        .get(authorize_url(&app, &client, &[("max_age", "10000")]))
+        .send()
+        .await
+        .unwrap();
+    let q = query_of(&location(&res));
+    let t3: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ring(&app)
+            .verify(t3["id_token"].as_str().unwrap())
+            .unwrap()
+            .claims["auth_time"],
+        id1["auth_time"]
+    );
+
+    // max_age=1 after 2 s: the password is asked again and auth_time moves on.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = http
+        .get(authorize_url(&app, &client, &[("max_age", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).starts_with("/login?"), "{}", location(&res));
+    let q = run_flow(
+        &app,
+        &http,
+        &authorize_url(&app, &client, &[("max_age", "1")]),
+        true,
+    )
+    .await;
+    let t4: Value = redeem(&app, &client, &q["code"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id4 = ring(&app)
+        .verify(t4["id_token"].as_str().unwrap())
+        .unwrap()
+        .claims;
+    assert!(id4["auth_time"].as_i64().unwrap() > id1["auth_time"].as_i64().unwrap());
+
+    // An authorization request sent as a form POST works the same.
+    let url = authorize_url(&app, &client, &[]);
+    let query = url.split_once('?').unwrap().1.to_owned();
+    let res = http
+        .post(app.url("/authorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(query_of(&location(&res)).contains_key("code"));
+
+    // The code has at least 128 bits; expires_in is positive and under a year.
+    assert!(first["code"].len() >= 6 + 22);
+    let e = t1["expires_in"].as_i64().unwrap();
+    assert!(e > 0 && e < 365 * 86_400);
+}
