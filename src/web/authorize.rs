@@ -91,7 +91,11 @@ async fn handle(
             )))
         }
     };
-    let client = client.expect("validated requests have a client");
+    let Some(client) = client else {
+        return Err(PageError::BadRequest(
+            "The application that sent you here is not registered.".into(),
+        ));
+    };
     let fail = |e: OAuthError| {
         redirect(&authorize::error_redirect(
             &request.redirect_uri,

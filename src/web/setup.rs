@@ -147,10 +147,9 @@ pub async fn show(
             page::render(&state, "setup_admin.html", &ctx)
         }
         _ => {
-            let (org, admin) = (
-                org.unwrap_or_default(),
-                admin.expect("step 3 has the admin step"),
-            );
+            let (Some(org), Some(admin)) = (org, admin) else {
+                return Ok(see_other("/setup?step=1"));
+            };
             ctx.insert("org_name_pending", &org.org_name);
             ctx.insert("issuer_pending", &org.issuer);
             ctx.insert(
