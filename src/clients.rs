@@ -200,6 +200,7 @@ fn build(
         disabled: false,
         created_at: t,
         updated_at: t,
+        revision: 0,
     })
 }
 

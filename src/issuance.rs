@@ -48,6 +48,19 @@ pub fn access_token(
     grant: &Grant,
     now: i64,
 ) -> Result<(SecretString, i64), IssueError> {
+    let (token, ttl, row) = mint_access(ring, issuer, grant, now)?;
+    tokens::insert(conn, &row)?;
+    Ok((token, ttl))
+}
+
+/// Mints an access token and the row that records it, without storing it:
+/// the token, its lifetime in seconds, and the row.
+pub fn mint_access(
+    ring: &KeyRing,
+    issuer: &str,
+    grant: &Grant,
+    now: i64,
+) -> Result<(SecretString, i64, tokens::Token), IssueError> {
     let ttl = grant.client.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TTL);
     let id = store::new_id();
     let scope = store::join_list(grant.scope);
@@ -73,26 +86,23 @@ pub fn access_token(
     } else {
         (secret::generate("kw_at_"), tokens::FORMAT_OPAQUE)
     };
-    tokens::insert(
-        conn,
-        &tokens::Token {
-            id,
-            digest: token.digest(),
-            kind: tokens::KIND_ACCESS.into(),
-            format: format.into(),
-            client_id: grant.client.id.clone(),
-            user_id: grant.user_id.map(str::to_owned),
-            scope,
-            family_id: grant.family_id.map(str::to_owned),
-            auth_time: grant.auth_time,
-            created_at: now,
-            expires_at: now + ttl,
-            family_expires_at: None,
-            rotated_at: None,
-            revoked_at: None,
-        },
-    )?;
-    Ok((token, ttl))
+    let row = tokens::Token {
+        id,
+        digest: token.digest(),
+        kind: tokens::KIND_ACCESS.into(),
+        format: format.into(),
+        client_id: grant.client.id.clone(),
+        user_id: grant.user_id.map(str::to_owned),
+        scope,
+        family_id: grant.family_id.map(str::to_owned),
+        auth_time: grant.auth_time,
+        created_at: now,
+        expires_at: now + ttl,
+        family_expires_at: None,
+        rotated_at: None,
+        revoked_at: None,
+    };
+    Ok((token, ttl, row))
 }
 
 /// Mints and stores a refresh token of `family`, which ends at `family_end`

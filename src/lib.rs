@@ -4,6 +4,7 @@
 //! binary (`main.rs`) and the integration tests both go through it.
 
 pub mod accounts;
+pub mod client_cache;
 pub mod clients;
 pub mod config;
 pub mod crypto;
@@ -21,4 +22,5 @@ pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod timefmt;
+pub mod token_writer;
 pub mod web;

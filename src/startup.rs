@@ -19,7 +19,6 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
-use std::sync::atomic::AtomicBool;
 
 /// Opens the database the configuration names (creating a missing PostgreSQL
 /// database), applies pending migrations and returns the pool. Every failure is
@@ -172,15 +171,14 @@ impl Application {
             .port();
         let session_key = load_session_key(&db)?;
         let setup_link = setup_link(&db, &config, port)?;
-        let state = AppState {
-            config: Arc::new(config),
+        let state = AppState::new(crate::state::Parts {
+            config,
             db,
-            templates: crate::web::templates::tera(),
             keys,
             published,
-            setup_complete: Arc::new(AtomicBool::new(setup_link.is_none())),
+            setup_complete: setup_link.is_none(),
             session_key,
-        };
+        });
         spawn_sync(state.clone());
         spawn_cleanup(state.clone());
         let server = run(listener, state)?;

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::keyring::KeyRing;
 use crate::oidc::discovery::Publisher;
+use crate::token_writer::TokenWriter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,4 +23,36 @@ pub struct AppState {
     pub setup_complete: Arc<std::sync::atomic::AtomicBool>,
     /// Encrypts the session cookies (shared by all instances).
     pub session_key: actix_web::cookie::Key,
+    /// Clients for the token endpoint's hot path (checked by revision on use).
+    pub clients: Arc<ClientCache>,
+    /// Stores client-credentials tokens in batches.
+    pub token_writer: TokenWriter,
+}
+
+/// What an [`AppState`] is built from; the rest it makes itself.
+pub struct Parts {
+    pub config: Config,
+    pub db: Db,
+    pub keys: Arc<KeyRing>,
+    pub published: Arc<Publisher>,
+    pub setup_complete: bool,
+    pub session_key: actix_web::cookie::Key,
+}
+
+impl AppState {
+    /// Builds the state and starts its background writer (call it inside the
+    /// runtime that serves).
+    pub fn new(parts: Parts) -> Self {
+        AppState {
+            config: Arc::new(parts.config),
+            token_writer: TokenWriter::start(parts.db.clone()),
+            db: parts.db,
+            templates: crate::web::templates::tera(),
+            keys: parts.keys,
+            published: parts.published,
+            setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(parts.setup_complete)),
+            session_key: parts.session_key,
+            clients: Arc::new(ClientCache::default()),
+        }
+    }
 }

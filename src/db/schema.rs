@@ -68,6 +68,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        revision -> BigInt,
     }
 }
 

@@ -40,6 +40,9 @@ impl From<IssueError> for OAuthError {
 
 impl From<diesel::result::Error> for OAuthError {
     fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_connection_lost(&e) {
+            return OAuthError::temporarily_unavailable("the database is unavailable");
+        }
         tracing::error!(error = %e, "token endpoint database error");
         OAuthError::server_error("the request could not be completed")
     }
@@ -115,6 +118,19 @@ fn client_credentials(
     client: &clients::Client,
     params: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
+    let granted = client_credentials_scope(client, params)?;
+    let (token, ttl, row) =
+        issuance::mint_access(ring, issuer, &machine_grant(client, &granted), store::now())?;
+    store::tokens::insert(conn, &row)?;
+    Ok(client_credentials_response(token, ttl, &granted))
+}
+
+/// The scopes a client-credentials grant gives `client` for this request, or
+/// why it gives none. Decides from the client's registration alone.
+pub fn client_credentials_scope(
+    client: &clients::Client,
+    params: &HashMap<String, String>,
+) -> Result<Vec<String>, OAuthError> {
     if client.is_public() {
         return Err(OAuthError::unauthorized_client(
             "a public client cannot use client_credentials",
@@ -133,35 +149,39 @@ fn client_credentials(
     let requested = params.get("scope").map(String::as_str);
     // No scope asked and no default: a token with no scope is still a valid
     // answer for a machine client that only needs to prove who it is.
-    let granted = match (
+    match (
         requested.map(str::trim).filter(|s| !s.is_empty()),
         defaults.is_empty(),
     ) {
-        (None, true) => Vec::new(),
-        _ => scope::resolve(requested, &allowed, &defaults)?,
-    };
-    let now = store::now();
-    let (token, ttl) = issuance::access_token(
-        conn,
-        ring,
-        issuer,
-        &Grant {
-            client,
-            user_id: None,
-            scope: &granted,
-            family_id: None,
-            auth_time: None,
-        },
-        now,
-    )?;
-    Ok(TokenResponse {
+        (None, true) => Ok(Vec::new()),
+        _ => scope::resolve(requested, &allowed, &defaults),
+    }
+}
+
+/// What a client-credentials access token is for: the client itself.
+pub fn machine_grant<'a>(client: &'a clients::Client, scope: &'a [String]) -> Grant<'a> {
+    Grant {
+        client,
+        user_id: None,
+        scope,
+        family_id: None,
+        auth_time: None,
+    }
+}
+
+pub fn client_credentials_response(
+    token: crate::crypto::secret::SecretString,
+    ttl: i64,
+    granted: &[String],
+) -> TokenResponse {
+    TokenResponse {
         access_token: token.expose().to_owned(),
         token_type: "Bearer",
         expires_in: ttl,
-        scope: store::join_list(&granted),
+        scope: store::join_list(granted),
         refresh_token: None,
         id_token: None,
-    })
+    }
 }
 
 /// Issues what a user-bound grant returns: an access token of the family,

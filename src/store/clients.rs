@@ -42,6 +42,8 @@ pub struct Client {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every change, so a cached copy can be checked against it.
+    pub revision: i64,
 }
 
 impl Client {
@@ -144,7 +146,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 pub fn update_policy(conn: &mut DbConn, id: &str, changes: &PolicyChanges) -> QueryResult<bool> {
     Ok(diesel::update(clients::table.find(id))
-        .set(changes)
+        .set((changes, clients::revision.eq(clients::revision + 1)))
         .execute(conn)?
         == 1)
 }
@@ -154,6 +156,7 @@ pub fn set_secret_digest(conn: &mut DbConn, id: &str, digest: &str) -> QueryResu
         .set((
             clients::secret_digest.eq(digest),
             clients::updated_at.eq(now()),
+            clients::revision.eq(clients::revision + 1),
         ))
         .execute(conn)?;
     Ok(n == 1)
@@ -164,6 +167,7 @@ pub fn set_disabled(conn: &mut DbConn, id: &str, disabled: bool) -> QueryResult<
         .set((
             clients::disabled.eq(disabled),
             clients::updated_at.eq(now()),
+            clients::revision.eq(clients::revision + 1),
         ))
         .execute(conn)?;
     Ok(n == 1)

@@ -139,3 +139,80 @@ pub fn count_active(conn: &mut DbConn, at: i64) -> QueryResult<i64> {
 pub fn delete_expired(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     diesel::delete(tokens::table.filter(tokens::expires_at.lt(before))).execute(conn)
 }
+
+#[derive(QueryableByName)]
+struct InsertedId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// Stores client-credentials access tokens, each only if its client still has
+/// the revision the token was decided on (and is enabled): a token minted from
+/// a cached copy of a client that changed since is not stored, and the caller
+/// decides again from the database. Returns the ids of the stored tokens.
+///
+/// On PostgreSQL the whole batch is one statement, committed without waiting
+/// for the WAL flush (`synchronous_commit` off for this transaction only): a
+/// crash in the next fraction of a second can lose only tokens their clients
+/// can ask for again. On SQLite it is one transaction.
+pub fn insert_machine_tokens(
+    conn: &mut DbConn,
+    rows: &[(Token, i64)],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use diesel::sql_types::{Array, BigInt, Text};
+    if rows.is_empty() {
+        return Ok(Default::default());
+    }
+    match conn {
+        DbConn::Pg(pg) => {
+            let col = |f: fn(&Token) -> String| rows.iter().map(|(t, _)| f(t)).collect::<Vec<_>>();
+            let num = |f: fn(&(Token, i64)) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+            let inserted: Vec<InsertedId> = diesel::sql_query(
+                "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) \
+                 INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at) \
+                 SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.scope, t.created_at, t.expires_at \
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                             $7::bigint[], $8::bigint[], $9::bigint[]) \
+                      AS t(id, digest, kind, format, client_id, scope, created_at, expires_at, revision) \
+                 JOIN clients c ON c.id = t.client_id AND c.revision = t.revision AND NOT c.disabled \
+                 CROSS JOIN relaxed \
+                 RETURNING tokens.id",
+            )
+            .bind::<Array<Text>, _>(col(|t| t.id.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.digest.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.kind.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.format.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.client_id.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.scope.clone()))
+            .bind::<Array<BigInt>, _>(num(|(t, _)| t.created_at))
+            .bind::<Array<BigInt>, _>(num(|(t, _)| t.expires_at))
+            .bind::<Array<BigInt>, _>(num(|(_, r)| *r))
+            .load(pg)?;
+            Ok(inserted.into_iter().map(|r| r.id).collect())
+        }
+        DbConn::Sqlite(lite) => lite.transaction(|c| {
+            let mut stored = std::collections::HashSet::new();
+            for (t, revision) in rows {
+                let n = diesel::sql_query(
+                    "INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at) \
+                     SELECT ?, ?, ?, ?, id, ?, ?, ? FROM clients \
+                     WHERE id = ? AND revision = ? AND NOT disabled",
+                )
+                .bind::<Text, _>(&t.id)
+                .bind::<Text, _>(&t.digest)
+                .bind::<Text, _>(&t.kind)
+                .bind::<Text, _>(&t.format)
+                .bind::<Text, _>(&t.scope)
+                .bind::<BigInt, _>(t.created_at)
+                .bind::<BigInt, _>(t.expires_at)
+                .bind::<Text, _>(&t.client_id)
+                .bind::<BigInt, _>(revision)
+                .execute(c)?;
+                if n == 1 {
+                    stored.insert(t.id.clone());
+                }
+            }
+            Ok(stored)
+        }),
+    }
+}

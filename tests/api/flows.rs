@@ -644,39 +644,13 @@ where
     for i in 0..n {
         set.push(make(i));
     }
-    let responses = futures_util_join_all(set).await;
+    let responses = crate::helpers::join_all(set).await;
     let mut out = Vec::new();
     for r in responses {
         let s = r.status().as_u16();
         out.push((s, r.json().await.unwrap_or(Value::Null)));
     }
     out
-}
-
-async fn futures_util_join_all<Fut: std::future::Future>(futs: Vec<Fut>) -> Vec<Fut::Output> {
-    let mut pinned: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<Fut::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    results
-        .into_iter()
-        .map(|r| r.expect("every future finished"))
-        .collect()
 }
 
 #[tokio::test]

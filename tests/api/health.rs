@@ -6,22 +6,21 @@ use keyward::config::DatabaseUrl;
 use keyward::db::{self, Db};
 use keyward::keyring::{KeyRing, KeySet};
 use keyward::oidc::discovery::Publisher;
-use keyward::state::AppState;
+use keyward::state::{AppState, Parts};
 
 use crate::helpers::{spawn_app, test_config, TestDb};
 
 /// Serves the app with its pool pointed at `pool_url` (a database that may not
 /// be there); returns the base address.
 fn serve_over(db: &TestDb, pool_url: &DatabaseUrl) -> String {
-    let state = AppState {
-        config: Arc::new(test_config(db, &[])),
+    let state = AppState::new(Parts {
+        config: test_config(db, &[]),
         db: Db::new(db::build_pool(pool_url, 2)),
-        templates: keyward::web::templates::tera(),
         keys: Arc::new(KeyRing::new(KeySet::default(), None)),
         published: Arc::new(Publisher::default()),
-        setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        setup_complete: true,
         session_key: actix_web::cookie::Key::generate(),
-    };
+    });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(keyward::startup::run(listener, state).unwrap());

@@ -740,6 +740,7 @@ async fn consents_show_on_the_account_page_and_revoke_with_their_tokens() {
         disabled: false,
         created_at: t,
         updated_at: t,
+        revision: 0,
     };
     clients::insert(&mut conn, &client).unwrap();
     let evil = clients::Client {

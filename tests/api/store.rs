@@ -44,6 +44,7 @@ fn sample_client(conn: &mut DbConn, id: &str) -> clients::Client {
         disabled: false,
         created_at: t,
         updated_at: t,
+        revision: 0,
     };
     clients::insert(conn, &client).expect("insert client");
     client

@@ -302,3 +302,135 @@ async fn a_public_client_cannot_use_client_credentials() {
         (400, "unauthorized_client")
     );
 }
+
+/// The token endpoint keeps clients in memory; a change made elsewhere (the
+/// CLI, another instance) must still count from the very next request.
+#[tokio::test]
+async fn client_changes_apply_to_the_next_grant_at_once() {
+    let (app, m) = app_with_machine("opaque", "client_secret_basic").await;
+    let grant = [("grant_type", "client_credentials")];
+    let ok = post_token(&app, Some((&m.id, &m.secret)), &grant).await;
+    assert_eq!(ok.status(), 200);
+
+    // A rotated secret: the old one fails at once, the new one works.
+    let new_secret = {
+        let mut conn = app.db.conn();
+        clients::rotate_secret(&mut conn, &m.id, "test").unwrap()
+    };
+    let (status, _, body) =
+        error_of(post_token(&app, Some((&m.id, &m.secret)), &grant).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let res = post_token(&app, Some((&m.id, new_secret.expose())), &grant).await;
+    assert_eq!(res.status(), 200);
+
+    // A narrower policy: a scope allowed a moment ago is refused now.
+    let res = post_token(
+        &app,
+        Some((&m.id, new_secret.expose())),
+        &[("grant_type", "client_credentials"), ("scope", "api:write")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    {
+        let mut conn = app.db.conn();
+        let c = store::clients::find(&mut conn, &m.id).unwrap().unwrap();
+        let changes = store::clients::PolicyChanges {
+            name: c.name,
+            redirect_uris: c.redirect_uris,
+            post_logout_redirect_uris: c.post_logout_redirect_uris,
+            grant_types: c.grant_types,
+            token_endpoint_auth_method: c.token_endpoint_auth_method,
+            allowed_scopes: "api:read".into(),
+            default_scopes: c.default_scopes,
+            require_pkce: c.require_pkce,
+            consent_policy: c.consent_policy,
+            token_format: c.token_format,
+            access_token_ttl: c.access_token_ttl,
+            refresh_token_ttl: c.refresh_token_ttl,
+            launch_url: c.launch_url,
+            show_on_portal: c.show_on_portal,
+            resource_server: c.resource_server,
+            admin_capable: c.admin_capable,
+            updated_at: store::now(),
+        };
+        assert!(store::clients::update_policy(&mut conn, &m.id, &changes).unwrap());
+    }
+    let res = post_token(
+        &app,
+        Some((&m.id, new_secret.expose())),
+        &[("grant_type", "client_credentials"), ("scope", "api:write")],
+    )
+    .await;
+    let (status, _, body) = error_of(res).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
+
+    // Disabled: refused at once; deleted: unknown at once.
+    {
+        let mut conn = app.db.conn();
+        assert!(store::clients::set_disabled(&mut conn, &m.id, true).unwrap());
+    }
+    let (status, _, body) =
+        error_of(post_token(&app, Some((&m.id, new_secret.expose())), &grant).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    {
+        let mut conn = app.db.conn();
+        assert!(store::clients::set_disabled(&mut conn, &m.id, false).unwrap());
+    }
+    assert_eq!(
+        post_token(&app, Some((&m.id, new_secret.expose())), &grant)
+            .await
+            .status(),
+        200
+    );
+    {
+        let mut conn = app.db.conn();
+        clients::delete(&mut conn, &m.id, "test").unwrap();
+    }
+    let (status, _, body) =
+        error_of(post_token(&app, Some((&m.id, new_secret.expose())), &grant).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+}
+
+/// Many grants at once go through the batch writer: every token comes back
+/// once, each stored under its own digest.
+#[tokio::test]
+async fn concurrent_client_credentials_grants_are_each_stored() {
+    let (app, m) = app_with_machine("opaque", "client_secret_basic").await;
+    let requests = (0..64).map(|_| {
+        let (app, m) = (&app, &m);
+        async move {
+            let res = post_token(
+                app,
+                Some((&m.id, &m.secret)),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            body["access_token"].as_str().unwrap().to_owned()
+        }
+    });
+    let tokens = crate::helpers::join_all(requests.collect()).await;
+    let distinct: std::collections::HashSet<_> = tokens.iter().collect();
+    assert_eq!(distinct.len(), 64);
+    let mut conn = app.db.conn();
+    for t in &tokens {
+        let row = store::tokens::find_by_digest(&mut conn, &secret::digest(t))
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.client_id, m.id);
+        assert!(row.user_id.is_none());
+    }
+}

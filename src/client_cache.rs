@@ -1,0 +1,96 @@
+//! Clients kept in memory for the token endpoint's hot path. A cached copy is
+//! only ever trusted together with a check in the same statement that the
+//! client's `revision` is unchanged (see `store::tokens::insert_machine_tokens`),
+//! so a client changed by another instance or by the CLI is never served
+//! from a stale copy.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::store::clients::Client;
+
+/// More clients than this and the cache starts over (a deployment with that
+/// many clients still gets hits; memory stays bounded).
+const CAPACITY: usize = 10_000;
+
+#[derive(Default)]
+pub struct ClientCache {
+    map: RwLock<HashMap<String, Arc<Client>>>,
+}
+
+impl ClientCache {
+    pub fn get(&self, id: &str) -> Option<Arc<Client>> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        map.get(id).cloned()
+    }
+
+    pub fn put(&self, client: Client) -> Arc<Client> {
+        let client = Arc::new(client);
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= CAPACITY {
+            map.clear();
+        }
+        map.insert(client.id.clone(), client.clone());
+        client
+    }
+
+    pub fn forget(&self, id: &str) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        map.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(id: &str, revision: i64) -> Client {
+        Client {
+            id: id.into(),
+            name: "n".into(),
+            client_type: "confidential".into(),
+            secret_digest: None,
+            redirect_uris: String::new(),
+            post_logout_redirect_uris: String::new(),
+            grant_types: "client_credentials".into(),
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            allowed_scopes: String::new(),
+            default_scopes: String::new(),
+            require_pkce: false,
+            consent_policy: "once".into(),
+            token_format: "opaque".into(),
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            launch_url: None,
+            show_on_portal: false,
+            resource_server: false,
+            admin_capable: false,
+            disabled: false,
+            created_at: 0,
+            updated_at: 0,
+            revision,
+        }
+    }
+
+    #[test]
+    fn put_get_forget() {
+        let cache = ClientCache::default();
+        assert!(cache.get("a").is_none());
+        cache.put(client("a", 1));
+        assert_eq!(cache.get("a").unwrap().revision, 1);
+        cache.put(client("a", 2));
+        assert_eq!(cache.get("a").unwrap().revision, 2);
+        cache.forget("a");
+        assert!(cache.get("a").is_none());
+    }
+
+    #[test]
+    fn stays_bounded() {
+        let cache = ClientCache::default();
+        for i in 0..CAPACITY + 5 {
+            cache.put(client(&i.to_string(), 0));
+        }
+        assert!(cache.map.read().unwrap().len() <= CAPACITY);
+        assert!(cache.get(&(CAPACITY + 4).to_string()).is_some());
+    }
+}
