@@ -94,6 +94,8 @@ pub struct Config {
     pub sync_interval_secs: u32,
     /// A preset setup code (KEYWARD_SETUP_CODE), for automated installs.
     pub setup_code: Option<String>,
+    /// Serve /metrics without a token (KEYWARD_METRICS_PUBLIC=true).
+    pub metrics_public: bool,
 }
 
 impl Config {
@@ -176,6 +178,19 @@ impl Config {
                 ))
             }
         };
+        let metrics_public =
+            match get("KEYWARD_METRICS_PUBLIC").map(|v| v.trim().to_ascii_lowercase()) {
+                None => false,
+                Some(v) if v == "true" || v == "1" || v == "yes" => true,
+                Some(v) if v == "false" || v == "0" || v == "no" => false,
+                Some(v) => {
+                    return Err(fail(
+                        "KEYWARD_METRICS_PUBLIC",
+                        &v,
+                        "must be true or false".into(),
+                    ))
+                }
+            };
         Ok(Config {
             bind,
             database_url,
@@ -186,6 +201,7 @@ impl Config {
             key_encryption_key,
             sync_interval_secs,
             setup_code,
+            metrics_public,
         })
     }
 }
@@ -324,6 +340,19 @@ mod tests {
         assert!(ok.key_encryption_key.is_some());
         let e = config(&[("KEYWARD_SYNC_INTERVAL_SECS", "0")]).unwrap_err();
         assert_eq!(e.var, "KEYWARD_SYNC_INTERVAL_SECS");
+        assert!(!config(&[]).unwrap().metrics_public);
+        assert!(
+            config(&[("KEYWARD_METRICS_PUBLIC", "true")])
+                .unwrap()
+                .metrics_public
+        );
+        assert!(
+            !config(&[("KEYWARD_METRICS_PUBLIC", "false")])
+                .unwrap()
+                .metrics_public
+        );
+        let e = config(&[("KEYWARD_METRICS_PUBLIC", "sure")]).unwrap_err();
+        assert_eq!(e.var, "KEYWARD_METRICS_PUBLIC");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct AppState {
     pub clients: Arc<ClientCache>,
     /// Stores client-credentials tokens in batches.
     pub token_writer: TokenWriter,
+    /// What /metrics reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What an [`AppState`] is built from; the rest it makes itself.
@@ -53,6 +55,7 @@ impl AppState {
             setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(parts.setup_complete)),
             session_key: parts.session_key,
             clients: Arc::new(ClientCache::default()),
+            metrics: Arc::default(),
         }
     }
 }

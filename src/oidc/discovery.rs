@@ -78,6 +78,18 @@ pub fn render(inputs: &Inputs) -> Value {
         "userinfo_endpoint".into(),
         json!(endpoint(issuer, "/userinfo")),
     );
+    doc.insert(
+        "introspection_endpoint".into(),
+        json!(endpoint(issuer, "/introspect")),
+    );
+    doc.insert(
+        "revocation_endpoint".into(),
+        json!(endpoint(issuer, "/revoke")),
+    );
+    doc.insert(
+        "end_session_endpoint".into(),
+        json!(endpoint(issuer, "/end_session")),
+    );
     doc.insert("response_types_supported".into(), json!(["code"]));
     doc.insert("response_modes_supported".into(), json!(["query"]));
     doc.insert(
@@ -86,6 +98,14 @@ pub fn render(inputs: &Inputs) -> Value {
     );
     doc.insert(
         "token_endpoint_auth_methods_supported".into(),
+        json!(["client_secret_basic", "client_secret_post", "none"]),
+    );
+    doc.insert(
+        "introspection_endpoint_auth_methods_supported".into(),
+        json!(["client_secret_basic", "client_secret_post"]),
+    );
+    doc.insert(
+        "revocation_endpoint_auth_methods_supported".into(),
         json!(["client_secret_basic", "client_secret_post", "none"]),
     );
     doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));

@@ -90,6 +90,31 @@ pub struct PolicyChanges {
     pub updated_at: i64,
 }
 
+impl From<&Client> for PolicyChanges {
+    /// The client's current policy, to change a field or two of.
+    fn from(c: &Client) -> Self {
+        PolicyChanges {
+            name: c.name.clone(),
+            redirect_uris: c.redirect_uris.clone(),
+            post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
+            grant_types: c.grant_types.clone(),
+            token_endpoint_auth_method: c.token_endpoint_auth_method.clone(),
+            allowed_scopes: c.allowed_scopes.clone(),
+            default_scopes: c.default_scopes.clone(),
+            require_pkce: c.require_pkce,
+            consent_policy: c.consent_policy.clone(),
+            token_format: c.token_format.clone(),
+            access_token_ttl: c.access_token_ttl,
+            refresh_token_ttl: c.refresh_token_ttl,
+            launch_url: c.launch_url.clone(),
+            show_on_portal: c.show_on_portal,
+            resource_server: c.resource_server,
+            admin_capable: c.admin_capable,
+            updated_at: now(),
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, client: &Client) -> QueryResult<()> {
     diesel::insert_into(clients::table)
         .values(client)

@@ -102,3 +102,11 @@ pub fn expire_retired(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     .set((keys::status.eq(STATUS_REVOKED), keys::revoked_at.eq(now())))
     .execute(conn)
 }
+
+/// How many keys have each status.
+pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    keys::table
+        .group_by(keys::status)
+        .select((keys::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -216,3 +216,121 @@ pub fn insert_machine_tokens(
         }),
     }
 }
+
+/// A token looked up for introspection: the token (if any), its user's
+/// username and whether that user is disabled, and the asking client's
+/// current revision (`None` when it is gone or disabled) — all in one
+/// statement, so a cached copy of the asking client can be checked for free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub token: Option<Token>,
+    pub username: Option<String>,
+    pub user_disabled: bool,
+    pub caller_revision: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct LookupRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    digest: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    kind: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    format: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    client_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    user_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    scope: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    family_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    auth_time: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    created_at: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    expires_at: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    family_expires_at: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    rotated_at: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    revoked_at: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    username: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    user_disabled: Option<bool>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    caller_revision: Option<i64>,
+}
+
+const LOOKUP_SQL: &str =
+    "SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.user_id, t.scope, \
+     t.family_id, t.auth_time, t.created_at, t.expires_at, t.family_expires_at, t.rotated_at, \
+     t.revoked_at, u.username, u.disabled AS user_disabled, \
+     (SELECT c.revision FROM clients c WHERE c.id = $2 AND NOT c.disabled) AS caller_revision \
+     FROM (SELECT 1 AS one) AS one \
+     LEFT JOIN tokens t ON t.digest = $1 \
+     LEFT JOIN users u ON u.id = t.user_id";
+
+/// Looks up the token with `digest` for the client `caller` (see [`Lookup`]).
+pub fn lookup(conn: &mut DbConn, digest: &str, caller: &str) -> QueryResult<Lookup> {
+    use diesel::sql_types::Text;
+    let row: LookupRow = match conn {
+        DbConn::Pg(pg) => diesel::sql_query(LOOKUP_SQL)
+            .bind::<Text, _>(digest)
+            .bind::<Text, _>(caller)
+            .get_result(pg)?,
+        // SQLite numbers its parameters ?1, ?2.
+        DbConn::Sqlite(lite) => diesel::sql_query(LOOKUP_SQL.replace('$', "?"))
+            .bind::<Text, _>(digest)
+            .bind::<Text, _>(caller)
+            .get_result(lite)?,
+    };
+    let token = match (
+        row.id,
+        row.digest,
+        row.kind,
+        row.format,
+        row.client_id,
+        row.scope,
+        row.created_at,
+        row.expires_at,
+    ) {
+        (
+            Some(id),
+            Some(digest),
+            Some(kind),
+            Some(format),
+            Some(client_id),
+            Some(scope),
+            Some(created_at),
+            Some(expires_at),
+        ) => Some(Token {
+            id,
+            digest,
+            kind,
+            format,
+            client_id,
+            user_id: row.user_id,
+            scope,
+            family_id: row.family_id,
+            auth_time: row.auth_time,
+            created_at,
+            expires_at,
+            family_expires_at: row.family_expires_at,
+            rotated_at: row.rotated_at,
+            revoked_at: row.revoked_at,
+        }),
+        _ => None,
+    };
+    Ok(Lookup {
+        token,
+        username: row.username,
+        user_disabled: row.user_disabled.unwrap_or(false),
+        caller_revision: row.caller_revision,
+    })
+}

@@ -285,10 +285,12 @@ pub async fn consent(
     let issuer = issuer(&state)?;
     match form.decision.as_str() {
         "allow" => {
+            state.metrics.consent("allow");
             let location = complete(&state, &request, &user, true, page::client_ip(&req)).await?;
             Ok(redirect(&location))
         }
         "deny" => {
+            state.metrics.consent("deny");
             let error = OAuthError::new_code("access_denied", "the user denied the request");
             Ok(redirect(&authorize::error_redirect(
                 &request.redirect_uri,

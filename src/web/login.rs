@@ -143,6 +143,11 @@ pub async fn submit(
             }
         })
         .await?;
+    state.metrics.login(match &outcome {
+        Outcome::SignedIn(_) => "success",
+        Outcome::Wrong => "failure",
+        Outcome::Locked(_) => "throttled",
+    });
     match outcome {
         Outcome::SignedIn(user) => {
             session::sign_in(&session, &user, store::now());

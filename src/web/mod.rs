@@ -3,11 +3,16 @@
 pub mod account;
 pub mod assets;
 pub mod authorize;
+pub mod bearer;
 pub mod error;
 pub mod health;
+pub mod introspect;
 pub mod login;
+pub mod logout;
+pub mod metrics;
 pub mod page;
 pub mod portal;
+pub mod revoke;
 pub mod session;
 pub mod setup;
 pub mod templates;
@@ -35,6 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/authorize/consent", web::post().to(authorize::consent))
         .route("/userinfo", web::get().to(userinfo::get))
         .route("/userinfo", web::post().to(userinfo::post))
+        .route("/introspect", web::post().to(introspect::introspect))
+        .route("/revoke", web::post().to(revoke::revoke))
+        .route("/end_session", web::get().to(logout::get))
+        .route("/end_session", web::post().to(logout::post))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/", web::get().to(portal::show))
         .route("/setup", web::get().to(setup::show))
         .route("/setup/org", web::post().to(setup::save_org))
@@ -96,7 +106,16 @@ pub async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let route = req.match_pattern();
+    let state = req.app_data::<web::Data<crate::state::AppState>>().cloned();
     let res = next.call(req).await?;
+    if let Some(state) = state {
+        state.metrics.request(
+            route.as_deref().unwrap_or("unmatched"),
+            res.status().as_u16(),
+            started.elapsed(),
+        );
+    }
     tracing::info!(
         target: "keyward::http",
         %method,

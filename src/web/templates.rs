@@ -34,6 +34,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("portal.html", include_str!("../../templates/portal.html")),
     ("account.html", include_str!("../../templates/account.html")),
     ("consent.html", include_str!("../../templates/consent.html")),
+    (
+        "logout_confirm.html",
+        include_str!("../../templates/logout_confirm.html"),
+    ),
+    (
+        "logged_out.html",
+        include_str!("../../templates/logged_out.html"),
+    ),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

@@ -2,6 +2,7 @@
 //! out, always with `Cache-Control: no-store`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -28,7 +29,7 @@ pub fn error_response(e: &OAuthError) -> HttpResponse {
 }
 
 /// The form fields, each at most once (RFC 6749 §3.2).
-fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -94,14 +95,13 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
                 ))
             })
             .await
-            .map_err(|e| match e {
-                DbError::Unavailable(_) => {
-                    OAuthError::temporarily_unavailable("the database is unavailable")
-                }
-                other => OAuthError::server_error(other.to_string()),
-            })?
+            .map_err(unavailable)?
     }
     .await;
+    let grant = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "grant_type")
+        .map(|(_, v)| v.into_owned());
+    record(&state, grant.as_deref(), &result);
     match result {
         Ok(response) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -123,25 +123,13 @@ async fn client_credentials_from_cache(
     presented: &Presented,
 ) -> Result<Option<TokenResponse>, OAuthError> {
     let id = presented.client_id().to_owned();
-    let client = match state.clients.get(&id) {
-        Some(client) => client,
-        None => {
-            let lookup = id.clone();
-            let found = state
-                .db
-                .run(move |c| clients::find(c, &lookup).map_err(DbError::from))
-                .await;
-            match found {
-                Ok(Some(client)) => state.clients.put(client),
-                _ => return Ok(None),
-            }
-        }
+    let Ok(client) = authenticate_client(state, presented).await else {
+        return Ok(None);
     };
-    if client_auth::authenticate(&client, presented).is_err()
-        || !client
-            .grant_type_list()
-            .iter()
-            .any(|g| g == "client_credentials")
+    if !client
+        .grant_type_list()
+        .iter()
+        .any(|g| g == "client_credentials")
     {
         return Ok(None);
     }
@@ -165,5 +153,73 @@ async fn client_credentials_from_cache(
             "the database is unavailable",
         )),
         Err(WriteError::Failed(_)) => Ok(None),
+    }
+}
+
+/// The client the request authenticates as, from the cache when the cached
+/// copy accepts the credentials, else freshly from the database (a secret may
+/// have been rotated). A cached copy may be stale: whatever relies on it
+/// checks `client.revision` in the same statement (see `store::tokens`).
+pub async fn authenticate_client(
+    state: &web::Data<AppState>,
+    presented: &Presented,
+) -> Result<Arc<clients::Client>, OAuthError> {
+    let id = presented.client_id().to_owned();
+    if let Some(cached) = state.clients.get(&id) {
+        if client_auth::authenticate(&cached, presented).is_ok() {
+            return Ok(cached);
+        }
+    }
+    let found = state
+        .db
+        .run(move |c| clients::find(c, &id).map_err(DbError::from))
+        .await
+        .map_err(unavailable)?;
+    let client = state
+        .clients
+        .put(found.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?);
+    client_auth::authenticate(&client, presented)?;
+    Ok(client)
+}
+
+/// A database failure as the protocol error a client sees.
+pub fn unavailable(e: DbError) -> OAuthError {
+    match e {
+        DbError::Unavailable(_) | DbError::Cancelled => {
+            OAuthError::temporarily_unavailable("the database is unavailable")
+        }
+        DbError::Query(q) => {
+            tracing::error!(error = %q, "database error");
+            OAuthError::server_error("the request could not be completed")
+        }
+    }
+}
+
+/// Counts the outcome for /metrics.
+fn record(state: &AppState, grant: Option<&str>, result: &Result<TokenResponse, OAuthError>) {
+    match result {
+        Ok(r) => {
+            // Label values come from a fixed set, never from the request.
+            let grant = match grant {
+                Some(
+                    g
+                    @ ("authorization_code" | "refresh_token" | "client_credentials" | "password"),
+                ) => g,
+                _ => "other",
+            };
+            let format = if r.access_token.starts_with("kw_at_") {
+                "opaque"
+            } else {
+                "jwt"
+            };
+            state.metrics.token_issued(grant, "access", format);
+            if r.refresh_token.is_some() {
+                state.metrics.token_issued(grant, "refresh", "opaque");
+            }
+            if r.id_token.is_some() {
+                state.metrics.token_issued(grant, "id", "jwt");
+            }
+        }
+        Err(e) => state.metrics.token_error(e.code),
     }
 }

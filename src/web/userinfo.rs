@@ -3,56 +3,12 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
+use super::bearer::{bearer_error, bearer_token};
 use crate::crypto::secret;
 use crate::db::DbError;
 use crate::state::AppState;
 use crate::store::{self, tokens};
-
-/// An RFC 6750 error: status, WWW-Authenticate, JSON body.
-pub fn bearer_error(status: StatusCode, code: Option<&str>, description: &str) -> HttpResponse {
-    let challenge = match code {
-        Some(c) => {
-            format!("Bearer realm=\"keyward\", error=\"{c}\", error_description=\"{description}\"")
-        }
-        None => "Bearer realm=\"keyward\"".to_owned(),
-    };
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::WWW_AUTHENTICATE, challenge))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    match code {
-        Some(c) => res.json(json!({ "error": c, "error_description": description })),
-        None => res.finish(),
-    }
-}
-
-/// The bearer token from the Authorization header or, for a form POST, the
-/// `access_token` field (RFC 6750 §2.1, §2.2); more than one is an error (the
-/// `Err` describes that invalid_request).
-pub fn bearer_token(
-    req: &HttpRequest,
-    form_body: Option<&[u8]>,
-) -> Result<Option<String>, &'static str> {
-    let header_token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned());
-    let form_token = form_body.and_then(|b| {
-        url::form_urlencoded::parse(b)
-            .find(|(k, _)| k == "access_token")
-            .map(|(_, v)| v.into_owned())
-    });
-    match (header_token, form_token) {
-        (Some(_), Some(_)) => Err("send the token in one place only"),
-        (h, f) => Ok(h.or(f)),
-    }
-}
 
 async fn respond(state: web::Data<AppState>, token: Option<String>) -> HttpResponse {
     let Some(token) = token else {

@@ -11,5 +11,6 @@ mod helpers;
 mod interop;
 mod keys;
 mod pages;
+mod resource;
 mod store;
 mod token;

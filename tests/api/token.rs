@@ -337,25 +337,8 @@ async fn client_changes_apply_to_the_next_grant_at_once() {
     {
         let mut conn = app.db.conn();
         let c = store::clients::find(&mut conn, &m.id).unwrap().unwrap();
-        let changes = store::clients::PolicyChanges {
-            name: c.name,
-            redirect_uris: c.redirect_uris,
-            post_logout_redirect_uris: c.post_logout_redirect_uris,
-            grant_types: c.grant_types,
-            token_endpoint_auth_method: c.token_endpoint_auth_method,
-            allowed_scopes: "api:read".into(),
-            default_scopes: c.default_scopes,
-            require_pkce: c.require_pkce,
-            consent_policy: c.consent_policy,
-            token_format: c.token_format,
-            access_token_ttl: c.access_token_ttl,
-            refresh_token_ttl: c.refresh_token_ttl,
-            launch_url: c.launch_url,
-            show_on_portal: c.show_on_portal,
-            resource_server: c.resource_server,
-            admin_capable: c.admin_capable,
-            updated_at: store::now(),
-        };
+        let mut changes = store::clients::PolicyChanges::from(&c);
+        changes.allowed_scopes = "api:read".into();
         assert!(store::clients::update_policy(&mut conn, &m.id, &changes).unwrap());
     }
     let res = post_token(
