@@ -4,6 +4,7 @@
 //! binary (`main.rs`) and the integration tests both go through it.
 
 pub mod accounts;
+pub mod batch;
 pub mod client_cache;
 pub mod clients;
 pub mod config;
@@ -23,5 +24,4 @@ pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod timefmt;
-pub mod token_writer;
 pub mod web;

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::batch::Batcher;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::keyring::KeyRing;
 use crate::oidc::discovery::Publisher;
-use crate::token_writer::TokenWriter;
+use crate::store::tokens::{self, Lookup, Token};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,8 +26,11 @@ pub struct AppState {
     pub session_key: actix_web::cookie::Key,
     /// Clients for the token endpoint's hot path (checked by revision on use).
     pub clients: Arc<ClientCache>,
-    /// Stores client-credentials tokens in batches.
-    pub token_writer: TokenWriter,
+    /// Stores client-credentials tokens in batches: (token, the client
+    /// revision it was decided on) in, whether it was stored out.
+    pub token_writer: Batcher<(Token, i64), bool>,
+    /// Looks tokens up for introspection in batches: (digest, asking client) in.
+    pub token_reader: Batcher<(String, String), Lookup>,
     /// What /metrics reports.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -47,7 +51,18 @@ impl AppState {
     pub fn new(parts: Parts) -> Self {
         AppState {
             config: Arc::new(parts.config),
-            token_writer: TokenWriter::start(parts.db.clone()),
+            token_writer: Batcher::start(
+                parts.db.clone(),
+                3,
+                "store tokens",
+                tokens::insert_machine_tokens,
+            ),
+            token_reader: Batcher::start(
+                parts.db.clone(),
+                3,
+                "look up tokens",
+                tokens::lookup_many,
+            ),
             db: parts.db,
             templates: crate::web::templates::tera(),
             keys: parts.keys,

@@ -155,7 +155,12 @@ struct InsertedId {
 /// for the WAL flush (`synchronous_commit` off for this transaction only): a
 /// crash in the next fraction of a second can lose only tokens their clients
 /// can ask for again. On SQLite it is one transaction.
-pub fn insert_machine_tokens(
+pub fn insert_machine_tokens(conn: &mut DbConn, rows: Vec<(Token, i64)>) -> QueryResult<Vec<bool>> {
+    let stored = store_if_unchanged(conn, &rows)?;
+    Ok(rows.iter().map(|(t, _)| stored.contains(&t.id)).collect())
+}
+
+fn store_if_unchanged(
     conn: &mut DbConn,
     rows: &[(Token, i64)],
 ) -> QueryResult<std::collections::HashSet<String>> {
@@ -267,6 +272,36 @@ struct LookupRow {
     caller_revision: Option<i64>,
 }
 
+const LOOKUP_MANY_SQL: &str =
+    "SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.user_id, t.scope, \
+     t.family_id, t.auth_time, t.created_at, t.expires_at, t.family_expires_at, t.rotated_at, \
+     t.revoked_at, u.username, u.disabled AS user_disabled, c.revision AS caller_revision \
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(digest, caller, n) \
+     LEFT JOIN tokens t ON t.digest = q.digest \
+     LEFT JOIN users u ON u.id = t.user_id \
+     LEFT JOIN clients c ON c.id = q.caller AND NOT c.disabled \
+     ORDER BY q.n";
+
+/// [`lookup`] for many (digest, asking client) pairs at once, in order: on
+/// PostgreSQL one statement for the lot.
+pub fn lookup_many(conn: &mut DbConn, requests: Vec<(String, String)>) -> QueryResult<Vec<Lookup>> {
+    use diesel::sql_types::{Array, Text};
+    match conn {
+        DbConn::Pg(pg) => {
+            let (digests, callers): (Vec<String>, Vec<String>) = requests.into_iter().unzip();
+            let rows: Vec<LookupRow> = diesel::sql_query(LOOKUP_MANY_SQL)
+                .bind::<Array<Text>, _>(digests)
+                .bind::<Array<Text>, _>(callers)
+                .load(pg)?;
+            Ok(rows.into_iter().map(LookupRow::into_lookup).collect())
+        }
+        DbConn::Sqlite(_) => requests
+            .iter()
+            .map(|(digest, caller)| lookup(conn, digest, caller))
+            .collect(),
+    }
+}
+
 const LOOKUP_SQL: &str =
     "SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.user_id, t.scope, \
      t.family_id, t.auth_time, t.created_at, t.expires_at, t.family_expires_at, t.rotated_at, \
@@ -290,47 +325,54 @@ pub fn lookup(conn: &mut DbConn, digest: &str, caller: &str) -> QueryResult<Look
             .bind::<Text, _>(caller)
             .get_result(lite)?,
     };
-    let token = match (
-        row.id,
-        row.digest,
-        row.kind,
-        row.format,
-        row.client_id,
-        row.scope,
-        row.created_at,
-        row.expires_at,
-    ) {
-        (
-            Some(id),
-            Some(digest),
-            Some(kind),
-            Some(format),
-            Some(client_id),
-            Some(scope),
-            Some(created_at),
-            Some(expires_at),
-        ) => Some(Token {
-            id,
-            digest,
-            kind,
-            format,
-            client_id,
-            user_id: row.user_id,
-            scope,
-            family_id: row.family_id,
-            auth_time: row.auth_time,
-            created_at,
-            expires_at,
-            family_expires_at: row.family_expires_at,
-            rotated_at: row.rotated_at,
-            revoked_at: row.revoked_at,
-        }),
-        _ => None,
-    };
-    Ok(Lookup {
-        token,
-        username: row.username,
-        user_disabled: row.user_disabled.unwrap_or(false),
-        caller_revision: row.caller_revision,
-    })
+    Ok(row.into_lookup())
+}
+
+impl LookupRow {
+    fn into_lookup(self) -> Lookup {
+        let row = self;
+        let token = match (
+            row.id,
+            row.digest,
+            row.kind,
+            row.format,
+            row.client_id,
+            row.scope,
+            row.created_at,
+            row.expires_at,
+        ) {
+            (
+                Some(id),
+                Some(digest),
+                Some(kind),
+                Some(format),
+                Some(client_id),
+                Some(scope),
+                Some(created_at),
+                Some(expires_at),
+            ) => Some(Token {
+                id,
+                digest,
+                kind,
+                format,
+                client_id,
+                user_id: row.user_id,
+                scope,
+                family_id: row.family_id,
+                auth_time: row.auth_time,
+                created_at,
+                expires_at,
+                family_expires_at: row.family_expires_at,
+                rotated_at: row.rotated_at,
+                revoked_at: row.revoked_at,
+            }),
+            _ => None,
+        };
+        Lookup {
+            token,
+            username: row.username,
+            user_disabled: row.user_disabled.unwrap_or(false),
+            caller_revision: row.caller_revision,
+        }
+    }
 }

@@ -6,7 +6,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use super::token::{authenticate_client, error_response, parse_form, unavailable};
+use super::token::{authenticate_client, error_response, parse_form};
+use crate::batch::BatchError;
 use crate::crypto::secret;
 use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
@@ -64,10 +65,15 @@ async fn run(
         })?;
     let (digest, caller_id) = (secret::digest(token), caller.id.clone());
     let found = state
-        .db
-        .run(move |c| tokens::lookup(c, &digest, &caller_id).map_err(crate::db::DbError::from))
+        .token_reader
+        .submit((digest, caller_id))
         .await
-        .map_err(unavailable)?;
+        .map_err(|e| match e {
+            BatchError::Unavailable => {
+                OAuthError::temporarily_unavailable("the database is unavailable")
+            }
+            BatchError::Failed(_) => OAuthError::server_error("the token could not be looked up"),
+        })?;
     if found.caller_revision != Some(caller.revision) {
         // The cached client changed (or went away): authenticate afresh.
         state.clients.forget(&caller.id);

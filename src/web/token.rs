@@ -8,6 +8,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
+use crate::batch::BatchError;
 use crate::db::DbError;
 use crate::issuance;
 use crate::oauth::client_auth::{self, Presented};
@@ -15,7 +16,6 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::token::{self, TokenResponse};
 use crate::state::AppState;
 use crate::store::{self, clients};
-use crate::token_writer::WriteError;
 
 pub fn error_response(e: &OAuthError) -> HttpResponse {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
@@ -141,7 +141,7 @@ async fn client_credentials_from_cache(
     else {
         return Ok(None);
     };
-    match state.token_writer.store(row, client.revision).await {
+    match state.token_writer.submit((row, client.revision)).await {
         Ok(true) => Ok(Some(token::client_credentials_response(
             access, ttl, &granted,
         ))),
@@ -149,10 +149,10 @@ async fn client_credentials_from_cache(
             state.clients.forget(&id);
             Ok(None)
         }
-        Err(WriteError::Unavailable) => Err(OAuthError::temporarily_unavailable(
+        Err(BatchError::Unavailable) => Err(OAuthError::temporarily_unavailable(
             "the database is unavailable",
         )),
-        Err(WriteError::Failed(_)) => Ok(None),
+        Err(BatchError::Failed(_)) => Ok(None),
     }
 }
 
@@ -200,13 +200,17 @@ fn record(state: &AppState, grant: Option<&str>, result: &Result<TokenResponse, 
     match result {
         Ok(r) => {
             // Label values come from a fixed set, never from the request.
-            let grant = match grant {
-                Some(
-                    g
-                    @ ("authorization_code" | "refresh_token" | "client_credentials" | "password"),
-                ) => g,
-                _ => "other",
-            };
+            let grant = grant
+                .filter(|g| {
+                    [
+                        "authorization_code",
+                        "refresh_token",
+                        "client_credentials",
+                        "password",
+                    ]
+                    .contains(g)
+                })
+                .unwrap_or("other");
             let format = if r.access_token.starts_with("kw_at_") {
                 "opaque"
             } else {

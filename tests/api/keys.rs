@@ -147,7 +147,7 @@ async fn discovery_documents_describe_what_is_served() {
     );
     assert_eq!(doc["subject_types_supported"], json!(["public"]));
     assert_eq!(doc["request_uri_parameter_supported"], json!(false));
-    // Nothing that is not served yet is advertised.
+    // Every advertised endpoint is served.
     assert_eq!(doc["token_endpoint"], "https://id.example.com/token");
     assert_eq!(
         doc["authorization_endpoint"],
@@ -160,16 +160,21 @@ async fn discovery_documents_describe_what_is_served() {
         doc["grant_types_supported"],
         json!(["authorization_code", "refresh_token", "client_credentials"])
     );
-    for absent in [
-        "introspection_endpoint",
-        "revocation_endpoint",
-        "end_session_endpoint",
+    for (field, path) in [
+        ("introspection_endpoint", "/introspect"),
+        ("revocation_endpoint", "/revoke"),
+        ("end_session_endpoint", "/end_session"),
     ] {
-        assert!(
-            doc.get(absent).is_none(),
-            "{absent} is advertised but not served"
+        assert_eq!(
+            doc[field],
+            format!("https://id.example.com{path}"),
+            "{field}"
         );
     }
+    assert_eq!(
+        doc["introspection_endpoint_auth_methods_supported"],
+        json!(["client_secret_basic", "client_secret_post"])
+    );
     let oauth: Value = app2
         .http
         .get(format!(

@@ -839,3 +839,36 @@ async fn metrics_can_be_made_public() {
         .unwrap()
         .contains("keyward_db_pool_connections"));
 }
+
+/// Concurrent introspections are answered in batches; each caller must get
+/// the answer about its own token.
+#[tokio::test]
+async fn concurrent_introspections_each_get_their_own_answer() {
+    let app = set_up_app().await;
+    let mut machines = Vec::new();
+    for _ in 0..4 {
+        machines.push(machine_token(&app, &[], "").await);
+    }
+    let requests = (0..48).map(|i| {
+        let (app, machines) = (&app, &machines);
+        async move {
+            let (client, token) = &machines[i % 4];
+            // Every third request asks about a token that does not exist.
+            let asked = if i % 3 == 0 {
+                format!("kw_at_missing{i}")
+            } else {
+                token.clone()
+            };
+            let (_, body) = json_of(introspect(app, client, &[("token", &asked)]).await).await;
+            (i, client.id.clone(), body)
+        }
+    });
+    for (i, client_id, body) in crate::helpers::join_all(requests.collect()).await {
+        if i % 3 == 0 {
+            assert_eq!(body, inactive(), "{i}");
+        } else {
+            assert_eq!(body["active"], true, "{i}");
+            assert_eq!(body["client_id"], client_id.as_str(), "{i}");
+        }
+    }
+}
