@@ -7,10 +7,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED_BENCH:-$repo/../shared/bench}"
 pg="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 port=3231 peer_port=3211
-work="$(mktemp -d)"; pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_http() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "nothing at $1" >&2; return 1; }
+. "$repo/bench/lib.sh"
 
 (cd "$repo" && cargo build --release --quiet --bin keyward)
 bin="$repo/target/release/keyward"
@@ -48,12 +45,4 @@ run "keyward-1M-tokens"
 echo "keyward peak RSS: $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$kw/status)"
 kill "$kw"; wait "$kw" 2>/dev/null || true
 
-if [ "${PEER:-1}" != "0" ]; then
-  cache="$repo/bench/.cache/node-oidc-provider"; mkdir -p "$cache"
-  cp "$shared/peers/node-oidc-provider/"{package.json,package-lock.json,server.js,run.sh} "$cache/"
-  (cd "$cache" && [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund --silent)
-  (cd "$cache" && exec ./run.sh "$peer_port") > "$work/peer.log" 2>&1 & peer=$!; pids+=("$peer")
-  wait_http "http://127.0.0.1:$peer_port/.well-known/openid-configuration"
-  SERVER_PID=$peer LABEL=node-oidc-provider WORKLOADS="introspection" REPEAT="${REPEAT:-3}" \
-    "$shared/run-all.sh" "http://127.0.0.1:$peer_port" bench-client bench-secret-0123456789abcdef api:read
-fi
+run_peer introspection

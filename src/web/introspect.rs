@@ -6,10 +6,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use super::token::{authenticate_client, error_response, parse_form};
+use super::token::{authenticate_client, error_response, form_and_client};
 use crate::batch::BatchError;
 use crate::crypto::secret;
-use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
 use crate::state::AppState;
 use crate::store::{self, clients::Client, tokens};
@@ -42,14 +41,7 @@ async fn run(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<Value, OAuthError> {
-    let params = parse_form(req, body)?;
-    let presented = client_auth::extract(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        params.get("client_id").map(String::as_str),
-        params.get("client_secret").map(String::as_str),
-    )?;
+    let (params, presented) = form_and_client(req, body)?;
     let mut caller = authenticate_client(state, &presented).await?;
     if caller.is_public() {
         return Err(OAuthError::invalid_client(

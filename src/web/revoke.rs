@@ -6,10 +6,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::token::{authenticate_client, error_response, parse_form, unavailable};
+use super::token::{authenticate_client, error_response, form_and_client, unavailable};
 use crate::crypto::secret;
 use crate::db::DbError;
-use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
 use crate::state::AppState;
 use crate::store::{self, audit, tokens};
@@ -37,14 +36,7 @@ async fn run(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<bool, OAuthError> {
-    let params = parse_form(req, body)?;
-    let presented = client_auth::extract(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        params.get("client_id").map(String::as_str),
-        params.get("client_secret").map(String::as_str),
-    )?;
+    let (params, presented) = form_and_client(req, body)?;
     // Revocation is rare: authenticate against the database, never the cache.
     state.clients.forget(presented.client_id());
     let caller = authenticate_client(state, &presented).await?;

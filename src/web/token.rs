@@ -29,7 +29,7 @@ pub fn error_response(e: &OAuthError) -> HttpResponse {
 }
 
 /// The form fields, each at most once (RFC 6749 §3.2).
-pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -60,47 +60,32 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, Stri
     Ok(params)
 }
 
-pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let result = async {
-        let params = parse_form(&req, &body)?;
-        let authorization = req
-            .headers()
+/// The form fields and the client credentials they (with the Authorization
+/// header) present: what the token, introspection and revocation endpoints
+/// all start from.
+pub fn form_and_client(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(HashMap<String, String>, Presented), OAuthError> {
+    let params = parse_form(req, body)?;
+    let presented = client_auth::extract(
+        req.headers()
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let presented = client_auth::extract(
-            authorization,
-            params.get("client_id").map(String::as_str),
-            params.get("client_secret").map(String::as_str),
-        )?;
-        let issuer = state.published.snapshot().issuer.clone().ok_or_else(|| {
-            OAuthError::temporarily_unavailable("the issuer is not configured yet")
-        })?;
-        if params.get("grant_type").map(String::as_str) == Some("client_credentials") {
-            if let Some(response) =
-                client_credentials_from_cache(&state, &issuer, &params, &presented).await?
-            {
-                return Ok(response);
-            }
-        }
-        let st = state.clone();
-        let caller = token::Caller {
-            ip: super::page::client_ip(&req),
-            bcrypt_cost: state.config.bcrypt_cost,
-        };
-        state
-            .db
-            .run(move |c| {
-                Ok::<_, DbError>(token::handle(
-                    c, &st.keys, &issuer, &params, &presented, &caller,
-                ))
-            })
-            .await
-            .map_err(unavailable)?
-    }
-    .await;
-    let grant = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "grant_type")
-        .map(|(_, v)| v.into_owned());
+            .and_then(|v| v.to_str().ok()),
+        params.get("client_id").map(String::as_str),
+        params.get("client_secret").map(String::as_str),
+    )?;
+    Ok((params, presented))
+}
+
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (grant, result) = match form_and_client(&req, &body) {
+        Ok((params, presented)) => (
+            params.get("grant_type").cloned(),
+            grant(&state, &req, params, presented).await,
+        ),
+        Err(e) => (None, Err(e)),
+    };
     record(&state, grant.as_deref(), &result);
     match result {
         Ok(response) => HttpResponse::Ok()
@@ -109,6 +94,39 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
             .json(response),
         Err(e) => error_response(&e),
     }
+}
+
+async fn grant(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    params: HashMap<String, String>,
+    presented: Presented,
+) -> Result<TokenResponse, OAuthError> {
+    let issuer =
+        state.published.snapshot().issuer.clone().ok_or_else(|| {
+            OAuthError::temporarily_unavailable("the issuer is not configured yet")
+        })?;
+    if params.get("grant_type").map(String::as_str) == Some("client_credentials") {
+        if let Some(response) =
+            client_credentials_from_cache(state, &issuer, &params, &presented).await?
+        {
+            return Ok(response);
+        }
+    }
+    let st = state.clone();
+    let caller = token::Caller {
+        ip: super::page::client_ip(req),
+        bcrypt_cost: state.config.bcrypt_cost,
+    };
+    state
+        .db
+        .run(move |c| {
+            Ok::<_, DbError>(token::handle(
+                c, &st.keys, &issuer, &params, &presented, &caller,
+            ))
+        })
+        .await
+        .map_err(unavailable)?
 }
 
 /// The client-credentials hot path: the client from the cache, the token

@@ -139,15 +139,24 @@ pub async fn run_flow(
 }
 
 pub async fn exchange(app: &TestApp, client: &App, form: &[(&str, &str)]) -> Response {
-    let mut req = app.http.post(app.url("/token")).form(form);
-    match &client.secret {
-        Some(s) => req = req.basic_auth(&client.id, Some(s)),
+    post_as(app, client, "/token", form).await
+}
+
+/// POSTs `form` to `path` as `client`: Basic for a confidential client, its
+/// client_id in the form for a public one.
+pub async fn post_as(app: &TestApp, client: &App, path: &str, form: &[(&str, &str)]) -> Response {
+    let req = match &client.secret {
+        Some(s) => app
+            .http
+            .post(app.url(path))
+            .form(form)
+            .basic_auth(&client.id, Some(s)),
         None => {
             let mut f = form.to_vec();
             f.push(("client_id", &client.id));
-            req = app.http.post(app.url("/token")).form(&f);
+            app.http.post(app.url(path)).form(&f)
         }
-    }
+    };
     req.send().await.unwrap()
 }
 

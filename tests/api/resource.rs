@@ -7,7 +7,7 @@ use keyward::store;
 use reqwest::Response;
 use serde_json::Value;
 
-use crate::flows::{authorize_url, exchange, redeem, register, run_flow, App, REDIRECT};
+use crate::flows::{authorize_url, exchange, post_as, redeem, register, run_flow, App, REDIRECT};
 use crate::helpers::{browser, spawn_app_with, TestApp};
 use crate::pages::{csrf, get_html, location, set_up_app, ADMIN};
 
@@ -31,33 +31,11 @@ async fn user_tokens(
 }
 
 async fn introspect(app: &TestApp, client: &App, form: &[(&str, &str)]) -> Response {
-    let req = app.http.post(app.url("/introspect")).form(form);
-    match &client.secret {
-        Some(s) => req.basic_auth(&client.id, Some(s)),
-        None => {
-            let mut f = form.to_vec();
-            f.push(("client_id", &client.id));
-            app.http.post(app.url("/introspect")).form(&f)
-        }
-    }
-    .send()
-    .await
-    .unwrap()
+    post_as(app, client, "/introspect", form).await
 }
 
 async fn revoke(app: &TestApp, client: &App, form: &[(&str, &str)]) -> Response {
-    let req = app.http.post(app.url("/revoke")).form(form);
-    match &client.secret {
-        Some(s) => req.basic_auth(&client.id, Some(s)),
-        None => {
-            let mut f = form.to_vec();
-            f.push(("client_id", &client.id));
-            app.http.post(app.url("/revoke")).form(&f)
-        }
-    }
-    .send()
-    .await
-    .unwrap()
+    post_as(app, client, "/revoke", form).await
 }
 
 async fn json_of(res: Response) -> (u16, Value) {
