@@ -2,7 +2,8 @@
 # The OAuth workloads on PostgreSQL, Keyward then the node-oidc-provider peer,
 # in one run: client_credentials (opaque, JWT RS256, JWT ES256), code flows
 # with a sign-in each time, and code flows for a signed-in user.
-# usage: bench/oauth.sh   env: PG_URL (postgres://postgres@127.0.0.1:5432), REPEAT (3), PEER=0 to skip the peer
+# usage: bench/oauth.sh   env: PG_URL (postgres://postgres@127.0.0.1:5432), REPEAT (3), PEER=0 to skip the peer,
+#        ONLY="opaque rs256 es256 login signed-in" to run some of the Keyward workloads
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED_BENCH:-$repo/../shared/bench}"
@@ -32,14 +33,14 @@ run() {  # run LABEL CLIENT_JSON WORKLOADS [env...]
   env "$@" SERVER_PID=$kw LABEL="$label" WORKLOADS="$workloads" REPEAT="${REPEAT:-3}" \
     "$shared/run-all.sh" "http://127.0.0.1:$port" "$(echo "$json" | field client_id)" "$(echo "$json" | field client_secret)" ""
 }
-run keyward-opaque "$cc_opaque" client_credentials
-[ -n "${ONLY_CC:-}" ] && { kill "$kw"; exit 0; }
-run keyward-jwt-rs256 "$cc_jwt" client_credentials
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want opaque && run keyward-opaque "$cc_opaque" client_credentials
+want rs256 && run keyward-jwt-rs256 "$cc_jwt" client_credentials
 rs="$("$bin" key list --json | tr -d ' \n' | grep -o '"kid":"[^"]*","alg":"RS256","status":"active"' | sed -E 's/"kid":"([^"]*)".*/\1/')"
 "$bin" key retire "$rs" >/dev/null && sleep 2
-run keyward-jwt-es256 "$cc_jwt" client_credentials
-run keyward-flow-with-login "$web" " " FLOW_USER=$user FLOW_PASSWORD=$password REDIRECT_URI=$redirect FLOW_SCOPE=openid
-for i in $(seq 1 "${REPEAT:-3}"); do
+want es256 && run keyward-jwt-es256 "$cc_jwt" client_credentials
+want login && run keyward-flow-with-login "$web" " " FLOW_USER=$user FLOW_PASSWORD=$password REDIRECT_URI=$redirect FLOW_SCOPE=openid
+want signed-in && for i in $(seq 1 "${REPEAT:-3}"); do
   SERVER_PID=$kw CLIENT_ID="$(echo "$web" | field client_id)" CLIENT_SECRET="$(echo "$web" | field client_secret)" \
     FLOW_USER=$user FLOW_PASSWORD=$password REDIRECT_URI=$redirect FLOW_SCOPE=openid \
     "$repo/bench/workloads/signed_in_flow.sh" "http://127.0.0.1:$port" | sed "s/\$/ run=$i label=keyward/"

@@ -141,7 +141,10 @@ fn gated(path: &str) -> bool {
             "/end_session",
         ]
         .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        .any(|p| {
+            path.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 pub async fn setup_gate(
