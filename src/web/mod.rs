@@ -1,6 +1,7 @@
 //! HTTP: routes, page rendering, static assets and the cross-cutting middleware.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod authorize;
 pub mod bearer;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/end_session", web::get().to(logout::get))
         .route("/end_session", web::post().to(logout::post))
         .route("/metrics", web::get().to(metrics::scrape))
+        .route("/admin", web::get().to(admin::dashboard))
         .route("/", web::get().to(portal::show))
         .route("/setup", web::get().to(setup::show))
         .route("/setup/org", web::post().to(setup::save_org))

@@ -42,6 +42,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "logged_out.html",
         include_str!("../../templates/logged_out.html"),
     ),
+    (
+        "admin_dashboard.html",
+        include_str!("../../templates/admin_dashboard.html"),
+    ),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

@@ -3,6 +3,7 @@
 //! SQLite file by default, or a fresh PostgreSQL database when
 //! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
+mod admin;
 mod cli;
 mod clients;
 mod flows;
