@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_clients;
 pub mod assets;
 pub mod authorize;
 pub mod bearer;
@@ -47,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/end_session", web::post().to(logout::post))
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/admin", web::get().to(admin::dashboard))
+        .route("/admin/clients", web::get().to(admin_clients::list))
+        .route("/admin/clients", web::post().to(admin_clients::create))
+        .route("/admin/clients/new", web::get().to(admin_clients::new))
+        .route("/admin/clients/{id}", web::get().to(admin_clients::show))
         .route("/", web::get().to(portal::show))
         .route("/setup", web::get().to(setup::show))
         .route("/setup/org", web::post().to(setup::save_org))

@@ -46,6 +46,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin_dashboard.html",
         include_str!("../../templates/admin_dashboard.html"),
     ),
+    (
+        "admin_clients.html",
+        include_str!("../../templates/admin_clients.html"),
+    ),
+    (
+        "admin_client_new.html",
+        include_str!("../../templates/admin_client_new.html"),
+    ),
+    (
+        "admin_client.html",
+        include_str!("../../templates/admin_client.html"),
+    ),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

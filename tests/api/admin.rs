@@ -94,3 +94,223 @@ async fn the_dashboard_shows_counts_events_discovery_and_warnings() {
     let (_, html) = get_html(&http, &app.url("/admin")).await;
     assert!(html.contains("100 days old"), "{html}");
 }
+
+/// Signs the admin in through the form; returns the browser.
+async fn admin_browser(app: &crate::helpers::TestApp) -> reqwest::Client {
+    let http = browser();
+    assert_eq!(
+        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    http
+}
+
+async fn post_client(
+    app: &crate::helpers::TestApp,
+    http: &reqwest::Client,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![("csrf_token", csrf)];
+    form.extend_from_slice(fields);
+    http.post(app.url("/admin/clients"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registering_a_client_validates_keeps_values_and_shows_the_secret_once() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, html) = get_html(&http, &app.url("/admin/clients")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No apps are registered yet"));
+    let (status, form) = get_html(&http, &app.url("/admin/clients/new")).await;
+    assert_eq!(status, 200);
+    let csrf = crate::pages::csrf(&form);
+
+    // No CSRF token: refused, nothing stored.
+    let res = post_client(
+        &app,
+        &http,
+        "",
+        &[("name", "Wiki"), ("client_type", "confidential")],
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    // Field checks (validator): an empty name, no grant type.
+    let res = post_client(
+        &app,
+        &http,
+        &csrf,
+        &[
+            ("name", ""),
+            ("client_type", "confidential"),
+            ("redirect_uris", "https://wiki.example/cb"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap().replace("&#x2F;", "/");
+    assert!(
+        html.contains("Give the client a name of 1 to 100 characters."),
+        "{html}"
+    );
+    assert!(html.contains("Allow at least one grant type."), "{html}");
+    assert!(
+        html.contains(">https://wiki.example/cb</textarea>"),
+        "typed values are kept: {html}"
+    );
+    // The shared rules: a redirect URI that is not https nor loopback.
+    let res = post_client(
+        &app,
+        &http,
+        &csrf,
+        &[
+            ("name", "Wiki"),
+            ("client_type", "confidential"),
+            ("redirect_uris", "http://wiki.example/cb"),
+            ("grant_types", "authorization_code"),
+            ("auth_method", "client_secret_basic"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"redirect_uris-error\""), "{html}");
+    // A public client cannot use client_credentials.
+    let res = post_client(
+        &app,
+        &http,
+        &csrf,
+        &[
+            ("name", "Tool"),
+            ("client_type", "public"),
+            ("grant_types", "client_credentials"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("A public client cannot use client_credentials"));
+    assert_eq!(store::clients::count(&mut app.db.conn()).unwrap(), 0);
+
+    // A valid confidential client: its page shows the secret once.
+    let res = post_client(
+        &app,
+        &http,
+        &csrf,
+        &[
+            ("name", "Wiki"),
+            ("client_type", "confidential"),
+            (
+                "redirect_uris",
+                "https://wiki.example/cb\n\nhttps://wiki.example/cb2",
+            ),
+            ("grant_types", "authorization_code"),
+            ("grant_types", "refresh_token"),
+            ("auth_method", "client_secret_post"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let page = location(&res);
+    let id = page.strip_prefix("/admin/clients/").unwrap().to_owned();
+    let (status, html) = get_html(&http, &app.url(&page)).await;
+    assert_eq!(status, 200);
+    let secret = html
+        .split("<code id=\"client-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("kw_cs_"), "{secret}");
+    assert!(html.contains("client_secret_post") && html.contains("https://wiki.example/cb2"));
+    let (_, again) = get_html(&http, &app.url(&page)).await;
+    assert!(!again.contains(&secret), "the secret is shown once");
+    let client = store::clients::find(&mut app.db.conn(), &id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.redirect_uri_list(),
+        vec!["https://wiki.example/cb", "https://wiki.example/cb2"]
+    );
+    assert_eq!(
+        client.secret_digest.as_deref(),
+        Some(keyward::crypto::secret::digest(&secret).as_str())
+    );
+    let admin_id = store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap()
+        .id;
+    let events = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("client.create".into()),
+            actor: None,
+            before: None,
+            limit: 10,
+        },
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor.as_deref(), Some(admin_id.as_str()));
+
+    // A public client: no secret at all.
+    let res = post_client(
+        &app,
+        &http,
+        &csrf,
+        &[
+            ("name", "Board"),
+            ("client_type", "public"),
+            ("redirect_uris", "http://127.0.0.1:5173/cb"),
+            ("grant_types", "authorization_code"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = get_html(&http, &app.url(&location(&res))).await;
+    assert!(
+        !html.contains("client-secret") && html.contains(">none<"),
+        "{html}"
+    );
+
+    // The list, and its search.
+    let (_, html) = get_html(&http, &app.url("/admin/clients")).await;
+    assert!(html.contains("Wiki") && html.contains("Board"));
+    let (_, html) = get_html(&http, &app.url("/admin/clients?q=boa")).await;
+    assert!(html.contains("Board") && !html.contains(">Wiki<"), "{html}");
+    let (_, html) = get_html(&http, &app.url("/admin/clients?q=zzz")).await;
+    assert!(html.contains("No app matches"), "{html}");
+    // An unknown client: 404.
+    let (status, _) = get_html(&http, &app.url("/admin/clients/kwc_nothing")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn client_pages_are_for_administrators_only() {
+    let app = set_up_app().await;
+    for path in [
+        "/admin/clients",
+        "/admin/clients/new",
+        "/admin/clients/kwc_x",
+    ] {
+        let res = browser().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        assert!(location(&res).starts_with("/login?return_to="), "{path}");
+    }
+    let res = browser()
+        .post(app.url("/admin/clients"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(store::clients::count(&mut app.db.conn()).unwrap(), 0);
+}

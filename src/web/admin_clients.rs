@@ -1,0 +1,288 @@
+//! `/admin/clients`: the list with search, registering a client, and its page
+//! (where a new secret is shown once). The rules are `crate::clients`', the
+//! same the CLI applies; the form adds the validator crate's field checks.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use validator::Validate;
+
+use super::admin::require_admin;
+use super::page::{self, see_other};
+use super::session;
+use super::PageError;
+use crate::clients::{self, ClientError, ClientSpec, GRANT_TYPES};
+use crate::db::DbError;
+use crate::oidc::discovery;
+use crate::state::AppState;
+use crate::store;
+
+/// Clients per page of the list.
+const PAGE: i64 = 50;
+/// The session key under which a new secret waits to be shown once.
+const NEW_SECRET: &str = "admin_new_secret";
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/clients").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let search = query.q.clone().unwrap_or_default();
+    let term = search.clone();
+    let found = state
+        .db
+        .run(move |c| store::clients::list(c, Some(&term), PAGE + 1, 0).map_err(DbError::from))
+        .await?;
+    let more = found.len() as i64 > PAGE;
+    let rows: Vec<_> = found
+        .iter()
+        .take(PAGE as usize)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "type": c.client_type,
+                "grant_types": c.grant_types,
+                "disabled": c.disabled,
+            })
+        })
+        .collect();
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert("clients", &rows);
+    ctx.insert("q", &search);
+    ctx.insert("more", &more);
+    page::render(&state, "admin_clients.html", &ctx)
+}
+
+/// The registration form as posted (and as shown again after an error).
+#[derive(Debug, Default, Clone, Serialize, Validate)]
+pub struct ClientForm {
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Give the client a name of 1 to 100 characters."
+    ))]
+    pub name: String,
+    /// `public` or `confidential`.
+    #[validate(custom(function = "client_type"))]
+    pub client_type: String,
+    #[validate(length(max = 4000, message = "Keep the redirect URIs under 4,000 characters."))]
+    pub redirect_uris: String,
+    #[validate(length(max = 4000, message = "Keep the redirect URIs under 4,000 characters."))]
+    pub post_logout_redirect_uris: String,
+    #[validate(length(min = 1, message = "Allow at least one grant type."))]
+    pub grant_types: Vec<String>,
+    pub auth_method: String,
+}
+
+fn client_type(value: &str) -> Result<(), validator::ValidationError> {
+    if value == "public" || value == "confidential" {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("client_type")
+            .with_message("Choose public or confidential.".into()))
+    }
+}
+
+impl ClientForm {
+    /// Reads the posted fields; `grant_types` may repeat (checkboxes).
+    fn parse(body: &[u8]) -> (Self, String) {
+        let mut form = ClientForm::default();
+        let mut csrf = String::new();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match &*k {
+                "name" => form.name = v,
+                "client_type" => form.client_type = v,
+                "redirect_uris" => form.redirect_uris = v,
+                "post_logout_redirect_uris" => form.post_logout_redirect_uris = v,
+                "grant_types" => form.grant_types.push(v),
+                "auth_method" => form.auth_method = v,
+                "csrf_token" => csrf = v,
+                _ => {}
+            }
+        }
+        (form, csrf)
+    }
+
+    fn spec(&self) -> ClientSpec {
+        let lines = |s: &str| -> Vec<String> {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let public = self.client_type == "public";
+        ClientSpec {
+            name: self.name.trim().to_owned(),
+            public,
+            redirect_uris: lines(&self.redirect_uris),
+            post_logout_redirect_uris: lines(&self.post_logout_redirect_uris),
+            grant_types: Some(self.grant_types.clone()),
+            auth_method: Some(if public {
+                "none".to_owned()
+            } else {
+                self.auth_method.clone()
+            }),
+            ..ClientSpec::default()
+        }
+    }
+}
+
+/// The validator's messages, one per field.
+fn field_errors(e: &validator::ValidationErrors) -> HashMap<String, String> {
+    e.field_errors()
+        .iter()
+        .filter_map(|(field, errs)| {
+            errs.first().map(|err| {
+                let message = err
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("Check the {field} field."));
+                (field.to_string(), message)
+            })
+        })
+        .collect()
+}
+
+fn form_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    admin: &session::SignedIn,
+    status: StatusCode,
+    form: &ClientForm,
+    errors: &HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    let mut ctx = page::context(state, session, Some(admin));
+    ctx.insert("form", form);
+    ctx.insert("errors", errors);
+    ctx.insert("grant_type_choices", &GRANT_TYPES);
+    page::render_status(state, status, "admin_client_new.html", &ctx)
+}
+
+pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/clients/new").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = ClientForm {
+        client_type: "confidential".into(),
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        auth_method: "client_secret_basic".into(),
+        ..ClientForm::default()
+    };
+    form_page(
+        &state,
+        &session,
+        &admin,
+        StatusCode::OK,
+        &form,
+        &HashMap::new(),
+    )
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/clients/new").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (form, csrf) = ClientForm::parse(&body);
+    session::check_csrf(&session, &csrf)?;
+    if let Err(e) = form.validate() {
+        let errors = field_errors(&e);
+        return form_page(
+            &state,
+            &session,
+            &admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            &errors,
+        );
+    }
+    let (spec, actor) = (form.spec(), admin.user.id.clone());
+    let created = state
+        .db
+        .run(move |c| Ok::<_, DbError>(clients::create(c, &spec, &actor)))
+        .await?;
+    match created {
+        Ok((client, secret)) => {
+            if let Some(s) = secret {
+                let _ = session.insert(NEW_SECRET, (client.id.clone(), s.expose().to_owned()));
+            }
+            session::set_flash(&session, &format!("{} is registered.", client.name));
+            Ok(see_other(&format!("/admin/clients/{}", client.id)))
+        }
+        Err(ClientError::Invalid { field, message }) => {
+            let errors = HashMap::from([(field.to_owned(), message)]);
+            form_page(
+                &state,
+                &session,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+        }
+        Err(ClientError::NotFound(_)) => Err(PageError::NotFound),
+        Err(ClientError::Db(e)) => Err(DbError::from(e).into()),
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let lookup = id.clone();
+    let client = state
+        .db
+        .run(move |c| store::clients::find(c, &lookup).map_err(DbError::from))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    // A new secret is shown on this one page view, then forgotten.
+    let secret = match session.remove_as::<(String, String)>(NEW_SECRET) {
+        Some(Ok((for_id, s))) if for_id == id => Some(s),
+        _ => None,
+    };
+    let issuer = state.published.snapshot().issuer.clone();
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert("client", &clients::to_json(&client));
+    ctx.insert("secret", &secret);
+    ctx.insert(
+        "endpoints",
+        &issuer.as_deref().map(|i| {
+            json!({
+                "discovery": discovery::endpoint(i, "/.well-known/openid-configuration"),
+                "authorize": discovery::endpoint(i, "/authorize"),
+                "token": discovery::endpoint(i, "/token"),
+                "userinfo": discovery::endpoint(i, "/userinfo"),
+            })
+        }),
+    );
+    page::render(&state, "admin_client.html", &ctx)
+}
