@@ -271,6 +271,43 @@ pub fn rotate_secret(
     Ok(secret)
 }
 
+/// Disables (or enables again) a client. Disabling revokes every token it
+/// holds: a disabled app signs nobody in and its tokens stop working.
+pub fn set_disabled(
+    conn: &mut DbConn,
+    id: &str,
+    disabled: bool,
+    actor: &str,
+) -> Result<usize, ClientError> {
+    conn.transaction(|c| {
+        if !clients::set_disabled(c, id, disabled)? {
+            return Err(ClientError::NotFound(id.to_owned()));
+        }
+        let revoked = if disabled {
+            store::tokens::revoke_for_client(c, id, store::now())?
+        } else {
+            0
+        };
+        // Disabled clients' origins leave the CORS list.
+        store::settings::increment(c, store::settings::METADATA_VERSION)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new(
+                if disabled {
+                    "client.disable"
+                } else {
+                    "client.enable"
+                },
+                true,
+            )
+            .actor(actor)
+            .target(id)
+            .detail(serde_json::json!({ "revoked_tokens": revoked })),
+        )?;
+        Ok(revoked)
+    })
+}
+
 /// Deletes the client with its consents, codes and tokens.
 pub fn delete(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), ClientError> {
     conn.transaction(|c| {

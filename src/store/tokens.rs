@@ -115,6 +115,16 @@ pub fn revoke_for_user_and_client(
     .execute(conn)
 }
 
+pub fn revoke_for_client(conn: &mut DbConn, client_id: &str, at: i64) -> QueryResult<usize> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::client_id.eq(client_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
 pub fn revoke_for_user(conn: &mut DbConn, user_id: &str, at: i64) -> QueryResult<usize> {
     diesel::update(
         tokens::table

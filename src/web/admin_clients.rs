@@ -286,3 +286,188 @@ pub async fn show(
     );
     page::render(&state, "admin_client.html", &ctx)
 }
+
+/// What a client action did: the flash message, and a new secret to show
+/// once on the client's page (client id, secret).
+struct Done {
+    message: String,
+    new_secret: Option<(String, String)>,
+}
+
+impl From<String> for Done {
+    fn from(message: String) -> Self {
+        Done {
+            message,
+            new_secret: None,
+        }
+    }
+}
+
+/// Runs a client action posted from its page (CSRF checked) and answers with
+/// a redirect and a flash message.
+async fn act(
+    state: &web::Data<AppState>,
+    session: &Session,
+    req: &HttpRequest,
+    csrf: &str,
+    action: impl FnOnce(&mut crate::db::DbConn, &str) -> Result<Done, ClientError> + Send + 'static,
+    then: String,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(state, session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    session::check_csrf(session, csrf)?;
+    let actor = admin.user.id.clone();
+    let outcome = state
+        .db
+        .run(move |c| Ok::<_, DbError>(action(c, &actor)))
+        .await?;
+    match outcome {
+        Ok(done) => {
+            if let Some(secret) = done.new_secret {
+                let _ = session.insert(NEW_SECRET, secret);
+            }
+            session::set_flash(session, &done.message);
+            Ok(see_other(&then))
+        }
+        Err(ClientError::NotFound(_)) => Err(PageError::NotFound),
+        Err(ClientError::Invalid { message, .. }) => Err(PageError::BadRequest(message)),
+        Err(ClientError::Db(e)) => Err(DbError::from(e).into()),
+    }
+}
+
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<super::login::CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let (for_action, page) = (id.clone(), format!("/admin/clients/{id}"));
+    act(
+        &state,
+        &session,
+        &req,
+        &form.csrf_token,
+        move |c, actor| {
+            let secret = clients::rotate_secret(c, &for_action, actor)?;
+            Ok(Done {
+                message: "A new secret is issued; the old one no longer works.".into(),
+                new_secret: Some((for_action, secret.expose().to_owned())),
+            })
+        },
+        page,
+    )
+    .await
+}
+
+pub async fn disable(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<super::login::CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    set_disabled(
+        state,
+        session,
+        req,
+        path.into_inner(),
+        &form.csrf_token,
+        true,
+    )
+    .await
+}
+
+pub async fn enable(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<super::login::CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    set_disabled(
+        state,
+        session,
+        req,
+        path.into_inner(),
+        &form.csrf_token,
+        false,
+    )
+    .await
+}
+
+async fn set_disabled(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    id: String,
+    csrf: &str,
+    disabled: bool,
+) -> Result<HttpResponse, PageError> {
+    let (for_action, page) = (id.clone(), format!("/admin/clients/{id}"));
+    act(
+        &state,
+        &session,
+        &req,
+        csrf,
+        move |c, actor| {
+            let revoked = clients::set_disabled(c, &for_action, disabled, actor)?;
+            Ok(if disabled {
+                format!("The app is disabled; {revoked} of its tokens were revoked.")
+            } else {
+                "The app is enabled again.".to_owned()
+            }
+            .into())
+        },
+        page,
+    )
+    .await
+}
+
+/// GET: the confirmation page for deleting a client.
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let id = path.into_inner();
+    let client = state
+        .db
+        .run(move |c| store::clients::find(c, &id).map_err(DbError::from))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert("client", &clients::to_json(&client));
+    page::render(&state, "admin_client_delete.html", &ctx)
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<super::login::CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    act(
+        &state,
+        &session,
+        &req,
+        &form.csrf_token,
+        move |c, actor| {
+            let name = clients::find(c, &id)?.name;
+            clients::delete(c, &id, actor)?;
+            Ok(format!("{name} is deleted, with its tokens and consents.").into())
+        },
+        "/admin/clients".to_owned(),
+    )
+    .await
+}

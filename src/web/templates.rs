@@ -58,6 +58,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin_client.html",
         include_str!("../../templates/admin_client.html"),
     ),
+    (
+        "admin_client_delete.html",
+        include_str!("../../templates/admin_client_delete.html"),
+    ),
 ];
 
 /// The parsed templates. Parsing cannot fail at run time: the test

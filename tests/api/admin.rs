@@ -314,3 +314,136 @@ async fn client_pages_are_for_administrators_only() {
     assert_eq!(res.status(), 303);
     assert_eq!(store::clients::count(&mut app.db.conn()).unwrap(), 0);
 }
+
+#[tokio::test]
+async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let machine = crate::flows::register(&app, false, "skip", |s| {
+        s.grant_types = Some(vec!["client_credentials".into()]);
+        s.redirect_uris = vec![];
+        s.scopes = Some(vec![]);
+    });
+    let grant = [("grant_type", "client_credentials")];
+    let res = crate::flows::exchange(&app, &machine, &grant).await;
+    let token: serde_json::Value = res.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let page = format!("/admin/clients/{}", machine.id);
+    let (_, html) = get_html(&http, &app.url(&page)).await;
+    let csrf = crate::pages::csrf(&html);
+    let post = |path: String, csrf: String| {
+        let http = http.clone();
+        let url = app.url(&path);
+        async move {
+            http.post(url)
+                .form(&[("csrf_token", csrf)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Without the CSRF token nothing happens.
+    let res = post(format!("{page}/disable"), String::new()).await;
+    assert_eq!(res.status(), 403);
+    assert!(
+        !store::clients::find(&mut app.db.conn(), &machine.id)
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+
+    // A new secret: shown once, the old one stops working.
+    let res = post(format!("{page}/rotate-secret"), csrf.clone()).await;
+    assert_eq!(location(&res), page);
+    let (_, html) = get_html(&http, &app.url(&page)).await;
+    assert!(html.contains("A new secret is issued"));
+    let secret = html
+        .split("<code id=\"client-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        crate::flows::exchange(&app, &machine, &grant)
+            .await
+            .status(),
+        401
+    );
+    let rotated = crate::flows::App {
+        id: machine.id.clone(),
+        secret: Some(secret),
+    };
+    assert_eq!(
+        crate::flows::exchange(&app, &rotated, &grant)
+            .await
+            .status(),
+        200
+    );
+
+    // Disable: its tokens are revoked and it gets no more; enable again.
+    let res = post(format!("{page}/disable"), csrf.clone()).await;
+    assert_eq!(location(&res), page);
+    let (_, html) = get_html(&http, &app.url(&page)).await;
+    assert!(
+        html.contains("(disabled)") && html.contains("tokens were revoked"),
+        "{html}"
+    );
+    let t =
+        store::tokens::find_by_digest(&mut app.db.conn(), &keyward::crypto::secret::digest(&token))
+            .unwrap()
+            .unwrap();
+    assert!(t.revoked_at.is_some());
+    assert_eq!(
+        crate::flows::exchange(&app, &rotated, &grant)
+            .await
+            .status(),
+        401
+    );
+    post(format!("{page}/enable"), csrf.clone()).await;
+    assert_eq!(
+        crate::flows::exchange(&app, &rotated, &grant)
+            .await
+            .status(),
+        200
+    );
+
+    // Delete: a confirmation page first, then gone.
+    let (status, html) = get_html(&http, &app.url(&format!("{page}/delete"))).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("cannot be undone"));
+    assert!(store::clients::find(&mut app.db.conn(), &machine.id)
+        .unwrap()
+        .is_some());
+    let res = post(format!("{page}/delete"), csrf.clone()).await;
+    assert_eq!(location(&res), "/admin/clients");
+    assert!(store::clients::find(&mut app.db.conn(), &machine.id)
+        .unwrap()
+        .is_none());
+    let (_, html) = get_html(&http, &app.url("/admin/clients")).await;
+    assert!(html.contains("is deleted"), "{html}");
+    let res = post(format!("{page}/delete"), csrf.clone()).await;
+    assert_eq!(res.status(), 404);
+
+    let actions: Vec<String> = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("client.".into()),
+            actor: None,
+            before: None,
+            limit: 20,
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .map(|e| e.action)
+    .collect();
+    for a in [
+        "client.rotate_secret",
+        "client.disable",
+        "client.enable",
+        "client.delete",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
