@@ -271,6 +271,75 @@ pub fn rotate_secret(
     Ok(secret)
 }
 
+/// Where the portal sends people for an app, and whether it lists the app;
+/// and whether the app may introspect every client's tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    pub launch_url: Option<String>,
+    pub show_on_portal: bool,
+    pub resource_server: bool,
+}
+
+/// Changes a client's registration and policy by the same rules as
+/// registering it (its type and secret stay). Returns the stored client.
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    spec: &ClientSpec,
+    placement: &Placement,
+    actor: &str,
+) -> Result<Client, ClientError> {
+    let current = find(conn, id)?;
+    let spec = ClientSpec {
+        public: current.is_public(),
+        ..spec.clone()
+    };
+    let launch_url = placement
+        .launch_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    if let Some(u) = launch_url {
+        let ok = url::Url::parse(u)
+            .is_ok_and(|p| matches!(p.scheme(), "https" | "http") && p.host().is_some());
+        if !ok {
+            return Err(invalid(
+                "launch_url",
+                "The launch URL must be an absolute http(s) address.",
+            ));
+        }
+    }
+    if placement.show_on_portal && launch_url.is_none() {
+        return Err(invalid(
+            "launch_url",
+            "To show the app on the portal, give it a launch URL.",
+        ));
+    }
+    let mut client = build(
+        conn,
+        &spec,
+        current.id.clone(),
+        current.secret_digest.clone(),
+    )?;
+    client.launch_url = launch_url.map(str::to_owned);
+    client.show_on_portal = placement.show_on_portal;
+    client.resource_server = placement.resource_server;
+    client.admin_capable = current.admin_capable;
+    conn.transaction(|c| {
+        clients::update_policy(c, id, &clients::PolicyChanges::from(&client))?;
+        store::settings::increment(c, store::settings::METADATA_VERSION)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("client.update", true)
+                .actor(actor)
+                .target(id)
+                .detail(to_json(&client)),
+        )?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    find(conn, id)
+}
+
 /// Disables (or enables again) a client. Disabling revokes every token it
 /// holds: a disabled app signs nobody in and its tokens stop working.
 pub fn set_disabled(

@@ -119,13 +119,6 @@ impl ClientForm {
     }
 
     fn spec(&self) -> ClientSpec {
-        let lines = |s: &str| -> Vec<String> {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
         let public = self.client_type == "public";
         ClientSpec {
             name: self.name.trim().to_owned(),
@@ -141,6 +134,15 @@ impl ClientForm {
             ..ClientSpec::default()
         }
     }
+}
+
+/// The non-empty lines of a textarea.
+fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The validator's messages, one per field.
@@ -258,12 +260,7 @@ pub async fn show(
         Ok(a) => a,
         Err(redirect) => return Ok(redirect),
     };
-    let lookup = id.clone();
-    let client = state
-        .db
-        .run(move |c| store::clients::find(c, &lookup).map_err(DbError::from))
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let client = load(&state, id.clone()).await?;
     // A new secret is shown on this one page view, then forgotten.
     let secret = match session.remove_as::<(String, String)>(NEW_SECRET) {
         Some(Ok((for_id, s))) if for_id == id => Some(s),
@@ -438,12 +435,7 @@ pub async fn confirm_delete(
         Ok(a) => a,
         Err(redirect) => return Ok(redirect),
     };
-    let id = path.into_inner();
-    let client = state
-        .db
-        .run(move |c| store::clients::find(c, &id).map_err(DbError::from))
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let client = load(&state, path.into_inner()).await?;
     let mut ctx = page::context(&state, &session, Some(&admin));
     ctx.insert("client", &clients::to_json(&client));
     page::render(&state, "admin_client_delete.html", &ctx)
@@ -470,4 +462,256 @@ pub async fn delete(
         "/admin/clients".to_owned(),
     )
     .await
+}
+
+/// The policy editor's form: registration and policy of an existing client.
+#[derive(Debug, Default, Clone, Serialize, Validate)]
+pub struct PolicyForm {
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Give the client a name of 1 to 100 characters."
+    ))]
+    pub name: String,
+    #[validate(length(max = 4000, message = "Keep the redirect URIs under 4,000 characters."))]
+    pub redirect_uris: String,
+    #[validate(length(max = 4000, message = "Keep the redirect URIs under 4,000 characters."))]
+    pub post_logout_redirect_uris: String,
+    #[validate(length(min = 1, message = "Allow at least one grant type."))]
+    pub grant_types: Vec<String>,
+    pub auth_method: String,
+    pub scopes: Vec<String>,
+    pub default_scopes: Vec<String>,
+    pub require_pkce: bool,
+    pub consent_policy: String,
+    pub token_format: String,
+    #[validate(custom(function = "seconds"))]
+    pub access_token_ttl: String,
+    #[validate(custom(function = "seconds"))]
+    pub refresh_token_ttl: String,
+    #[validate(length(max = 2000, message = "Keep the launch URL under 2,000 characters."))]
+    pub launch_url: String,
+    pub show_on_portal: bool,
+    pub resource_server: bool,
+}
+
+/// Empty (the server default) or a whole number of seconds.
+fn seconds(value: &str) -> Result<(), validator::ValidationError> {
+    let v = value.trim();
+    if v.is_empty() || v.parse::<i64>().is_ok_and(|n| n > 0) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("seconds").with_message(
+            "Give a whole number of seconds, or leave it empty for the default.".into(),
+        ))
+    }
+}
+
+fn optional_seconds(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
+
+impl PolicyForm {
+    fn of(c: &store::clients::Client) -> Self {
+        PolicyForm {
+            name: c.name.clone(),
+            redirect_uris: c.redirect_uri_list().join("\n"),
+            post_logout_redirect_uris: c.post_logout_redirect_uri_list().join("\n"),
+            grant_types: c.grant_type_list(),
+            auth_method: c.token_endpoint_auth_method.clone(),
+            scopes: c.allowed_scope_list(),
+            default_scopes: c.default_scope_list(),
+            require_pkce: c.require_pkce,
+            consent_policy: c.consent_policy.clone(),
+            token_format: c.token_format.clone(),
+            access_token_ttl: c
+                .access_token_ttl
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            refresh_token_ttl: c
+                .refresh_token_ttl
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            launch_url: c.launch_url.clone().unwrap_or_default(),
+            show_on_portal: c.show_on_portal,
+            resource_server: c.resource_server,
+        }
+    }
+
+    fn parse(body: &[u8]) -> (Self, String) {
+        let mut form = PolicyForm::default();
+        let mut csrf = String::new();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match &*k {
+                "name" => form.name = v,
+                "redirect_uris" => form.redirect_uris = v,
+                "post_logout_redirect_uris" => form.post_logout_redirect_uris = v,
+                "grant_types" => form.grant_types.push(v),
+                "auth_method" => form.auth_method = v,
+                "scopes" => form.scopes.push(v),
+                "default_scopes" => form.default_scopes.push(v),
+                "require_pkce" => form.require_pkce = true,
+                "consent_policy" => form.consent_policy = v,
+                "token_format" => form.token_format = v,
+                "access_token_ttl" => form.access_token_ttl = v,
+                "refresh_token_ttl" => form.refresh_token_ttl = v,
+                "launch_url" => form.launch_url = v,
+                "show_on_portal" => form.show_on_portal = true,
+                "resource_server" => form.resource_server = true,
+                "csrf_token" => csrf = v,
+                _ => {}
+            }
+        }
+        (form, csrf)
+    }
+
+    fn spec(&self, public: bool) -> (ClientSpec, clients::Placement) {
+        (
+            ClientSpec {
+                name: self.name.trim().to_owned(),
+                public,
+                redirect_uris: lines(&self.redirect_uris),
+                post_logout_redirect_uris: lines(&self.post_logout_redirect_uris),
+                grant_types: Some(self.grant_types.clone()),
+                auth_method: Some(if public {
+                    "none".to_owned()
+                } else {
+                    self.auth_method.clone()
+                }),
+                scopes: Some(self.scopes.clone()),
+                default_scopes: Some(self.default_scopes.clone()),
+                consent: Some(self.consent_policy.clone()),
+                token_format: Some(self.token_format.clone()),
+                require_pkce: self.require_pkce,
+                access_ttl: optional_seconds(&self.access_token_ttl),
+                refresh_ttl: optional_seconds(&self.refresh_token_ttl),
+            },
+            clients::Placement {
+                launch_url: Some(self.launch_url.clone()),
+                show_on_portal: self.show_on_portal,
+                resource_server: self.resource_server,
+            },
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    admin: &session::SignedIn,
+    status: StatusCode,
+    client: &store::clients::Client,
+    form: &PolicyForm,
+    errors: &HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    let scopes = state
+        .db
+        .run(|c| store::scopes::list(c).map_err(DbError::from))
+        .await?;
+    let scopes: Vec<_> = scopes
+        .iter()
+        .map(|s| json!({ "name": s.name, "description": s.description }))
+        .collect();
+    let mut ctx = page::context(state, session, Some(admin));
+    ctx.insert("client", &clients::to_json(client));
+    ctx.insert("form", form);
+    ctx.insert("errors", errors);
+    ctx.insert("scope_choices", &scopes);
+    ctx.insert("grant_type_choices", &GRANT_TYPES);
+    ctx.insert("consent_choices", &clients::CONSENT_POLICIES);
+    ctx.insert("format_choices", &clients::TOKEN_FORMATS);
+    page::render_status(state, status, "admin_client_edit.html", &ctx)
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    id: String,
+) -> Result<store::clients::Client, PageError> {
+    state
+        .db
+        .run(move |c| store::clients::find(c, &id).map_err(DbError::from))
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let client = load(&state, path.into_inner()).await?;
+    let form = PolicyForm::of(&client);
+    edit_page(
+        &state,
+        &session,
+        &admin,
+        StatusCode::OK,
+        &client,
+        &form,
+        &HashMap::new(),
+    )
+    .await
+}
+
+pub async fn save(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (form, csrf) = PolicyForm::parse(&body);
+    session::check_csrf(&session, &csrf)?;
+    let client = load(&state, path.into_inner()).await?;
+    if let Err(e) = form.validate() {
+        let errors = field_errors(&e);
+        return edit_page(
+            &state,
+            &session,
+            &admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &client,
+            &form,
+            &errors,
+        )
+        .await;
+    }
+    let (spec, placement) = form.spec(client.is_public());
+    let (id, actor) = (client.id.clone(), admin.user.id.clone());
+    let saved = state
+        .db
+        .run(move |c| Ok::<_, DbError>(clients::update(c, &id, &spec, &placement, &actor)))
+        .await?;
+    match saved {
+        Ok(updated) => {
+            session::set_flash(&session, "The app's settings are saved.");
+            Ok(see_other(&format!("/admin/clients/{}", updated.id)))
+        }
+        Err(ClientError::Invalid { field, message }) => {
+            let errors = HashMap::from([(field.to_owned(), message)]);
+            edit_page(
+                &state,
+                &session,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &client,
+                &form,
+                &errors,
+            )
+            .await
+        }
+        Err(ClientError::NotFound(_)) => Err(PageError::NotFound),
+        Err(ClientError::Db(e)) => Err(DbError::from(e).into()),
+    }
 }

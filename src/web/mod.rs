@@ -65,6 +65,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(admin_clients::enable),
         )
         .route(
+            "/admin/clients/{id}/edit",
+            web::get().to(admin_clients::edit),
+        )
+        .route(
+            "/admin/clients/{id}/edit",
+            web::post().to(admin_clients::save),
+        )
+        .route(
             "/admin/clients/{id}/delete",
             web::get().to(admin_clients::confirm_delete),
         )

@@ -59,6 +59,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_client.html"),
     ),
     (
+        "admin_client_edit.html",
+        include_str!("../../templates/admin_client_edit.html"),
+    ),
+    (
         "admin_client_delete.html",
         include_str!("../../templates/admin_client_delete.html"),
     ),

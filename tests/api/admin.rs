@@ -447,3 +447,125 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn the_policy_editor_validates_and_saves() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let client = crate::flows::register(&app, false, "once", |_| {});
+    let page = format!("/admin/clients/{}/edit", client.id);
+    let (status, html) = get_html(&http, &app.url(&page)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("value=\"Wiki\""),
+        "the current values are filled in"
+    );
+    assert!(
+        html.contains(">https://app.example/cb</textarea>"),
+        "{html}"
+    );
+    let csrf = crate::pages::csrf(&html);
+    let base = |over: &[(&'static str, &'static str)]| {
+        let mut f: Vec<(&str, &str)> = vec![
+            ("name", "Wiki"),
+            ("redirect_uris", "https://app.example/cb"),
+            ("grant_types", "authorization_code"),
+            ("grant_types", "refresh_token"),
+            ("auth_method", "client_secret_basic"),
+            ("scopes", "openid"),
+            ("scopes", "profile"),
+            ("default_scopes", "openid"),
+            ("consent_policy", "skip"),
+            ("token_format", "jwt"),
+            ("access_token_ttl", "600"),
+            ("refresh_token_ttl", ""),
+            ("launch_url", "https://app.example/"),
+            ("show_on_portal", "yes"),
+        ];
+        for (k, v) in over {
+            f.retain(|(fk, _)| fk != k);
+            f.push((k, v));
+        }
+        f
+    };
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let (http, url, csrf) = (http.clone(), app.url(&page), csrf.clone());
+        async move {
+            let mut form = fields;
+            form.push(("csrf_token", Box::leak(csrf.into_boxed_str())));
+            http.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    for (over, message) in [
+        (
+            vec![("access_token_ttl", "soon")],
+            "Give a whole number of seconds",
+        ),
+        (
+            vec![("access_token_ttl", "5")],
+            "5 s is outside 60 s to 1 day.",
+        ),
+        (
+            vec![("launch_url", "javascript:alert(1)")],
+            "The launch URL must be an absolute http(s) address.",
+        ),
+        (
+            vec![("default_scopes", "email")],
+            "&#39;email&#39; is a default scope but not an allowed one.",
+        ),
+        (
+            vec![("redirect_uris", "https://app.example/cb#frag")],
+            "redirect_uris-error",
+        ),
+    ] {
+        let res = post(base(&over)).await;
+        assert_eq!(res.status(), 422, "{over:?}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(message), "{message} in {html}");
+        // What was typed stays.
+        let launch = over
+            .iter()
+            .find(|(k, _)| *k == "launch_url")
+            .map_or("https://app.example/", |(_, v)| *v);
+        assert!(
+            html.contains(&format!("name=\"launch_url\" value=\"{launch}\"")),
+            "{html}"
+        );
+    }
+    let before = store::clients::find(&mut app.db.conn(), &client.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.consent_policy, "once");
+
+    let res = post(base(&[])).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/admin/clients/{}", client.id));
+    let after = store::clients::find(&mut app.db.conn(), &client.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.consent_policy, "skip");
+    assert_eq!(after.token_format, "jwt");
+    assert_eq!(after.access_token_ttl, Some(600));
+    assert_eq!(after.allowed_scope_list(), vec!["openid", "profile"]);
+    assert_eq!(after.launch_url.as_deref(), Some("https://app.example/"));
+    assert!(after.show_on_portal && !after.resource_server);
+    assert_eq!(
+        after.secret_digest, before.secret_digest,
+        "the secret stays"
+    );
+    assert!(after.revision > before.revision);
+    // The app is on the portal now.
+    let (_, portal) = get_html(&http, &app.url("/")).await;
+    assert!(portal.contains("https://app.example/"), "{portal}");
+    let events = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("client.update".into()),
+            actor: None,
+            before: None,
+            limit: 10,
+        },
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1);
+}
