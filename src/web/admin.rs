@@ -48,6 +48,8 @@ struct Overview {
     logins_24h: i64,
     failed_logins_24h: i64,
     events: Vec<audit::AuditEvent>,
+    /// Usernames of the events' actors, by user id.
+    names: std::collections::HashMap<String, String>,
     keys: Vec<keys::SigningKey>,
 }
 
@@ -64,6 +66,16 @@ pub async fn dashboard(
         .db
         .run(move |c| -> Result<Overview, DbError> {
             let day_ago = now - 86_400;
+            let events = audit::list(
+                c,
+                &audit::Filter {
+                    action_prefix: None,
+                    actor: None,
+                    before: None,
+                    limit: LATEST_EVENTS,
+                },
+            )?;
+            let names = actor_names(c, &events)?;
             Ok(Overview {
                 users: store::users::count(c)?,
                 clients: store::clients::count(c)?,
@@ -75,15 +87,8 @@ pub async fn dashboard(
                     "failure",
                     day_ago,
                 )?,
-                events: audit::list(
-                    c,
-                    &audit::Filter {
-                        action_prefix: None,
-                        actor: None,
-                        before: None,
-                        limit: LATEST_EVENTS,
-                    },
-                )?,
+                events,
+                names,
                 keys: keys::list(c)?,
             })
         })
@@ -114,7 +119,7 @@ pub async fn dashboard(
         .map(|e| {
             json!({
                 "at": timefmt::rfc3339(e.at),
-                "actor": e.actor,
+                "actor": e.actor.as_ref().map(|a| o.names.get(a).unwrap_or(a)),
                 "action": e.action,
                 "target": e.target,
                 "outcome": e.outcome,
@@ -124,6 +129,24 @@ pub async fn dashboard(
         .collect();
     ctx.insert("events", &events);
     page::render(&state, "admin_dashboard.html", &ctx)
+}
+
+/// The usernames of the users among the events' actors (others, such as
+/// `client:ID` or `cli`, are shown as they are).
+pub fn actor_names(
+    conn: &mut crate::db::DbConn,
+    events: &[audit::AuditEvent],
+) -> diesel::QueryResult<std::collections::HashMap<String, String>> {
+    let mut names = std::collections::HashMap::new();
+    for actor in events.iter().filter_map(|e| e.actor.as_deref()) {
+        if names.contains_key(actor) {
+            continue;
+        }
+        if let Some(u) = store::users::find(conn, actor)? {
+            names.insert(actor.to_owned(), u.username);
+        }
+    }
+    Ok(names)
 }
 
 /// Things worth acting on, in plain words.

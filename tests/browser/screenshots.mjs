@@ -67,6 +67,30 @@ try {
     await page.goto(`${base}/account`);
     check((await page.textContent('h1')).includes('Your account'), 'account page');
     await shot(page, `6-account${suffix}`);
+    await page.goto(`${base}/admin`);
+    check((await page.textContent('h1')).includes('Administration'), 'admin dashboard');
+    await shot(page, `7-admin-dashboard${suffix}`);
+    if (width === 1280) {
+      await page.goto(`${base}/admin/clients`);
+      await shot(page, '8-admin-apps-empty');
+      await page.click('text=Register an app');
+      await page.fill('#redirect_uris', 'http://wiki.example/cb');
+      await page.click('main button[type=submit]');
+      check((await page.textContent('#name-error')).includes('name'), 'name error shown');
+      await shot(page, '8b-admin-app-new-errors');
+      await page.fill('#name', 'Wiki');
+      await page.fill('#redirect_uris', 'https://wiki.example/cb');
+      await page.click('main button[type=submit]');
+      check((await page.textContent('#client-secret')).startsWith('kw_cs_'), 'secret shown once');
+      await shot(page, '9-admin-app-created');
+      await page.click('text=Edit settings');
+      await shot(page, '10-admin-app-settings');
+      await page.goto(`${base}/admin/clients`);
+      await shot(page, '11-admin-apps');
+      await page.click('text=Wiki');
+      await page.click('text=Delete…');
+      await shot(page, '12-admin-app-delete');
+    }
     await context.close();
   }
   console.log(`screenshots: ${shots.join(' ')}`);
