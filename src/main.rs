@@ -331,7 +331,13 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
         }
         KeyCommand::Rotate { alg, bits } => {
             let alg: Algorithm = alg.parse()?;
-            let kid = signing::rotate(&mut conn, config.key_encryption_key.as_ref(), alg, bits)?;
+            let kid = signing::rotate(
+                &mut conn,
+                config.key_encryption_key.as_ref(),
+                alg,
+                bits,
+                "cli",
+            )?;
             println!("{kid}");
             eprintln!(
                 "new active {alg} key {kid}; running servers pick it up within {}s",
@@ -339,11 +345,11 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
             );
         }
         KeyCommand::Retire { kid } => {
-            signing::retire(&mut conn, &kid)?;
+            signing::retire(&mut conn, &kid, "cli")?;
             println!("retired {kid}");
         }
         KeyCommand::Revoke { kid } => {
-            signing::revoke(&mut conn, &kid)?;
+            signing::revoke(&mut conn, &kid, "cli")?;
             println!("revoked {kid}");
         }
     }

@@ -35,6 +35,7 @@ pub fn rotate(
     kek: Option<&KeyEncryptionKey>,
     alg: Algorithm,
     rsa_bits: u32,
+    actor: &str,
 ) -> Result<String, LifecycleError> {
     // Key generation (RSA can take a second) happens outside the transaction.
     let generated = keys::generate(alg, rsa_bits)?;
@@ -54,13 +55,14 @@ pub fn rotate(
     conn.transaction(|c| {
         store::keys::rotate(c, &row)?;
         settings::increment(c, settings::KEYS_VERSION)?;
+        audit(c, "key.rotate", &row.kid, actor)?;
         Ok::<_, diesel::result::Error>(())
     })?;
     Ok(generated.kid)
 }
 
 /// Stops a key signing; it stays in the JWKS until its retention ends.
-pub fn retire(conn: &mut DbConn, kid: &str) -> Result<(), LifecycleError> {
+pub fn retire(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), LifecycleError> {
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
@@ -79,6 +81,7 @@ pub fn retire(conn: &mut DbConn, kid: &str) -> Result<(), LifecycleError> {
         }
         store::keys::retire(c, kid)?;
         settings::increment(c, settings::KEYS_VERSION)?;
+        audit(c, "key.retire", kid, actor)?;
         Ok(())
     })
 }
@@ -86,7 +89,7 @@ pub fn retire(conn: &mut DbConn, kid: &str) -> Result<(), LifecycleError> {
 /// Removes a key from the JWKS at once (for a compromised key): tokens it
 /// signed stop verifying everywhere within one sync interval. Allowed even
 /// for the last active key, since a compromised key must not keep signing.
-pub fn revoke(conn: &mut DbConn, kid: &str) -> Result<(), LifecycleError> {
+pub fn revoke(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), LifecycleError> {
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
@@ -95,8 +98,19 @@ pub fn revoke(conn: &mut DbConn, kid: &str) -> Result<(), LifecycleError> {
         }
         store::keys::revoke(c, kid)?;
         settings::increment(c, settings::KEYS_VERSION)?;
+        audit(c, "key.revoke", kid, actor)?;
         Ok(())
     })
+}
+
+/// Key changes go to the audit log with who made them.
+fn audit(c: &mut DbConn, action: &str, kid: &str, actor: &str) -> diesel::QueryResult<()> {
+    store::audit::record(
+        c,
+        &store::audit::NewAuditEvent::new(action, true)
+            .actor(actor)
+            .target(kid),
+    )
 }
 
 pub fn retention_secs(conn: &mut DbConn) -> Result<i64, LifecycleError> {

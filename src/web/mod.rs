@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_clients;
+pub mod admin_keys;
 pub mod assets;
 pub mod authorize;
 pub mod bearer;
@@ -48,6 +49,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/end_session", web::post().to(logout::post))
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/admin", web::get().to(admin::dashboard))
+        .route("/admin/keys", web::get().to(admin_keys::list))
+        .route("/admin/keys/rotate", web::post().to(admin_keys::rotate))
+        .route(
+            "/admin/keys/{kid}/{step}",
+            web::get().to(admin_keys::confirm),
+        )
+        .route(
+            "/admin/keys/{kid}/{step}",
+            web::post().to(admin_keys::apply),
+        )
         .route("/admin/clients", web::get().to(admin_clients::list))
         .route("/admin/clients", web::post().to(admin_clients::create))
         .route("/admin/clients/new", web::get().to(admin_clients::new))

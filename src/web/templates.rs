@@ -63,6 +63,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_client_edit.html"),
     ),
     (
+        "admin_keys.html",
+        include_str!("../../templates/admin_keys.html"),
+    ),
+    (
+        "admin_confirm.html",
+        include_str!("../../templates/admin_confirm.html"),
+    ),
+    (
         "admin_client_delete.html",
         include_str!("../../templates/admin_client_delete.html"),
     ),

@@ -569,3 +569,133 @@ async fn the_policy_editor_validates_and_saves() {
     .unwrap();
     assert_eq!(events.len(), 1);
 }
+
+#[tokio::test]
+async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, html) = get_html(&http, &app.url("/admin/keys")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("RS256") && html.contains(">active<"),
+        "{html}"
+    );
+    let csrf = crate::pages::csrf(&html);
+    let rs = store::keys::list(&mut app.db.conn()).unwrap()[0]
+        .kid
+        .clone();
+
+    // Rotate to ES256: served at once by this instance.
+    let res = http
+        .post(app.url("/admin/keys/rotate"))
+        .form(&[("csrf_token", csrf.as_str()), ("alg", "ES256")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/admin/keys");
+    let jwks = app
+        .get("/.well-known/jwks.json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(jwks.contains("ES256"), "{jwks}");
+    let (_, html) = get_html(&http, &app.url("/admin/keys")).await;
+    assert!(html.contains("A new ES256 key"), "{html}");
+    // A made-up algorithm, or no CSRF token: refused.
+    let res = http
+        .post(app.url("/admin/keys/rotate"))
+        .form(&[("csrf_token", csrf.as_str()), ("alg", "HS256")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = http
+        .post(app.url("/admin/keys/rotate"))
+        .form(&[("alg", "ES256")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // Retire the RS256 key: a confirmation first.
+    let (status, html) = get_html(&http, &app.url(&format!("/admin/keys/{rs}/retire"))).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Retire the key"));
+    assert_eq!(
+        store::keys::find(&mut app.db.conn(), &rs)
+            .unwrap()
+            .unwrap()
+            .status,
+        "active"
+    );
+    let res = http
+        .post(app.url(&format!("/admin/keys/{rs}/retire")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/admin/keys");
+    assert_eq!(
+        store::keys::find(&mut app.db.conn(), &rs)
+            .unwrap()
+            .unwrap()
+            .status,
+        "retired"
+    );
+    // The last active key cannot be retired: said so, nothing changes.
+    let es = store::keys::list(&mut app.db.conn())
+        .unwrap()
+        .into_iter()
+        .find(|k| k.status == "active")
+        .unwrap()
+        .kid;
+    http.post(app.url(&format!("/admin/keys/{es}/retire")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let (_, html) = get_html(&http, &app.url("/admin/keys")).await;
+    assert!(html.contains("last active signing key"), "{html}");
+    // Revoke the retired key: gone from the JWKS.
+    http.post(app.url(&format!("/admin/keys/{rs}/revoke")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let jwks = app
+        .get("/.well-known/jwks.json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!jwks.contains(&rs));
+    // Unknown keys and steps: 404.
+    let (status, _) = get_html(&http, &app.url("/admin/keys/nope/retire")).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_html(&http, &app.url(&format!("/admin/keys/{es}/destroy"))).await;
+    assert_eq!(status, 404);
+    // Every step is in the audit log under the admin's id.
+    let admin_id = store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap()
+        .id;
+    let events = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("key.".into()),
+            actor: None,
+            before: None,
+            limit: 10,
+        },
+    )
+    .unwrap();
+    let mine: Vec<&str> = events
+        .iter()
+        .filter(|e| e.actor.as_deref() == Some(admin_id.as_str()))
+        .map(|e| e.action.as_str())
+        .collect();
+    for a in ["key.rotate", "key.retire", "key.revoke"] {
+        assert!(mine.contains(&a), "{a} in {mine:?}");
+    }
+}

@@ -22,7 +22,7 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
     ])
     .await;
     let mut conn = app.db.conn();
-    keyward::signing::rotate(&mut conn, None, Algorithm::ES256, 0).unwrap();
+    keyward::signing::rotate(&mut conn, None, Algorithm::ES256, 0, "test").unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:read", "Read the API", &[])).unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:write", "Write the API", &[])).unwrap();
     let spec = ClientSpec {

@@ -1,0 +1,195 @@
+//! `/admin/keys`: the signing keys (kid, algorithm, status, age); rotate to a
+//! new key of a chosen algorithm; retire or revoke one after a confirmation.
+//! The lifecycle rules are `crate::signing`'s, the same the CLI applies.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::admin::require_admin;
+use super::login::CsrfForm;
+use super::page::{self, see_other};
+use super::session;
+use super::PageError;
+use crate::crypto::keys::Algorithm;
+use crate::db::DbError;
+use crate::oidc::discovery;
+use crate::signing::{self, LifecycleError};
+use crate::state::AppState;
+use crate::store::{self, keys};
+
+pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/keys").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let all = state
+        .db
+        .run(|c| keys::list(c).map_err(DbError::from))
+        .await?;
+    let now = store::now();
+    let rows: Vec<_> = all
+        .iter()
+        .map(|k| {
+            json!({
+                "kid": k.kid,
+                "alg": k.alg,
+                "status": k.status,
+                "age_days": (now - k.created_at) / 86_400,
+                "created": crate::timefmt::rfc3339(k.created_at),
+                "encrypted": k.encrypted,
+            })
+        })
+        .collect();
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert("keys", &rows);
+    ctx.insert("algorithms", &["RS256", "ES256", "EdDSA"]);
+    ctx.insert("rotation_days", &super::admin::KEY_ROTATION_DAYS);
+    page::render(&state, "admin_keys.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    alg: String,
+}
+
+/// The change, then the served key set reloaded at once on this instance
+/// (the others follow within their sync interval).
+async fn change(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&mut crate::db::DbConn) -> Result<String, LifecycleError> + Send + 'static,
+) -> Result<Result<String, String>, PageError> {
+    let (ring, published, issuer) = (
+        state.keys.clone(),
+        state.published.clone(),
+        state.config.issuer.clone(),
+    );
+    let outcome = state
+        .db
+        .run(move |c| {
+            let done = match work(c) {
+                Ok(message) => message,
+                Err(LifecycleError::Db(e)) => return Err(DbError::from(e)),
+                Err(refused) => return Ok(Err(refused.to_string())),
+            };
+            if let Err(e) = discovery::sync(c, &ring, &published, issuer.as_deref()) {
+                tracing::warn!(error = %e, "reloading keys after a change failed; the sync task will");
+            }
+            Ok(Ok(done))
+        })
+        .await?;
+    Ok(outcome)
+}
+
+fn finish(session: &Session, outcome: Result<String, String>) -> HttpResponse {
+    match outcome {
+        Ok(message) | Err(message) => session::set_flash(session, &message),
+    }
+    see_other("/admin/keys")
+}
+
+pub async fn rotate(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<RotateForm>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/keys").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    session::check_csrf(&session, &form.csrf_token)?;
+    let alg: Algorithm = form
+        .alg
+        .parse()
+        .map_err(|_| PageError::BadRequest("Choose RS256, ES256 or EdDSA.".into()))?;
+    let (kek, actor) = (state.keys.encryption_key().cloned(), admin.user.id.clone());
+    let outcome = change(&state, move |c| {
+        let kid = signing::rotate(c, kek.as_ref(), alg, 2048, &actor)?;
+        Ok(format!("A new {alg} key {kid} signs from now on; the one it replaces stays published until its retention ends."))
+    })
+    .await?;
+    Ok(finish(&session, outcome))
+}
+
+/// GET: confirm retiring or revoking a key.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (kid, step) = path.into_inner();
+    let message = match step.as_str() {
+        "retire" => "A retired key signs nothing new; it stays in the JWKS until its retention ends, so tokens it signed keep verifying.",
+        "revoke" => "A revoked key leaves the JWKS at once: every token it signed stops verifying everywhere. Do this when the key may be compromised.",
+        _ => return Err(PageError::NotFound),
+    };
+    let lookup = kid.clone();
+    state
+        .db
+        .run(move |c| keys::find(c, &lookup).map_err(DbError::from))
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert(
+        "heading",
+        &format!(
+            "{} key {kid}?",
+            if step == "retire" { "Retire" } else { "Revoke" }
+        ),
+    );
+    ctx.insert("message", message);
+    ctx.insert("action", &format!("/admin/keys/{kid}/{step}"));
+    ctx.insert(
+        "button",
+        if step == "retire" {
+            "Retire the key"
+        } else {
+            "Revoke the key"
+        },
+    );
+    ctx.insert("back", "/admin/keys");
+    page::render(&state, "admin_confirm.html", &ctx)
+}
+
+pub async fn apply(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    session::check_csrf(&session, &form.csrf_token)?;
+    let (kid, step) = path.into_inner();
+    let actor = admin.user.id.clone();
+    let outcome = match step.as_str() {
+        "retire" => {
+            change(&state, move |c| {
+                signing::retire(c, &kid, &actor)?;
+                Ok(format!("Key {kid} is retired."))
+            })
+            .await?
+        }
+        "revoke" => {
+            change(&state, move |c| {
+                signing::revoke(c, &kid, &actor)?;
+                Ok(format!("Key {kid} is revoked."))
+            })
+            .await?
+        }
+        _ => return Err(PageError::NotFound),
+    };
+    Ok(finish(&session, outcome))
+}
