@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_keys;
 pub mod assets;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/keys", web::get().to(admin_keys::list))
+        .route("/admin/audit", web::get().to(admin_audit::list))
         .route("/admin/keys/rotate", web::post().to(admin_keys::rotate))
         .route(
             "/admin/keys/{kid}/{step}",

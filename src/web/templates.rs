@@ -67,6 +67,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_keys.html"),
     ),
     (
+        "admin_audit.html",
+        include_str!("../../templates/admin_audit.html"),
+    ),
+    (
         "admin_confirm.html",
         include_str!("../../templates/admin_confirm.html"),
     ),

@@ -699,3 +699,51 @@ async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
         assert!(mine.contains(&a), "{a} in {mine:?}");
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_filters_and_pages() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    {
+        let mut conn = app.db.conn();
+        for i in 0..60 {
+            store::audit::record(
+                &mut conn,
+                &store::audit::NewAuditEvent::new("client.update", true)
+                    .actor("cli")
+                    .target(format!("kwc_{i:02}")),
+            )
+            .unwrap();
+        }
+    }
+    let (status, html) = get_html(&http, &app.url("/admin/audit?action=client.")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("kwc_59") && !html.contains("kwc_09"),
+        "newest first, 50 a page"
+    );
+    assert!(!html.contains("<td>login</td>"), "filtered by action");
+    let older = html
+        .split("href=\"/admin/audit?")
+        .find_map(|s| {
+            s.split_once("\">Older events")
+                .map(|(q, _)| q.replace("&amp;", "&"))
+        })
+        .unwrap();
+    let (_, page2) = get_html(&http, &app.url(&format!("/admin/audit?{older}"))).await;
+    assert!(
+        page2.contains("kwc_09") && page2.contains("kwc_00") && !page2.contains("kwc_59"),
+        "{page2}"
+    );
+    assert!(!page2.contains("Older events"));
+    // By who: the admin's username finds the admin's sign-in, not the CLI's changes.
+    let (_, html) = get_html(&http, &app.url("/admin/audit?who=admin")).await;
+    assert!(
+        html.contains("<td>login</td>") && !html.contains("kwc_59"),
+        "{html}"
+    );
+    let (_, html) = get_html(&http, &app.url("/admin/audit?action=nothing.like.this")).await;
+    assert!(html.contains("No events match this filter"));
+    let res = browser().get(app.url("/admin/audit")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+}
