@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod oidc;
 pub mod probe;
+pub mod scopes;
 pub mod setup;
 pub mod signing;
 pub mod startup;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_keys;
+pub mod admin_scopes;
 pub mod assets;
 pub mod authorize;
 pub mod bearer;
@@ -52,6 +53,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/keys", web::get().to(admin_keys::list))
         .route("/admin/audit", web::get().to(admin_audit::list))
+        .route("/admin/scopes", web::get().to(admin_scopes::list))
+        .route("/admin/scopes", web::post().to(admin_scopes::create))
+        .route("/admin/scopes/{name}", web::get().to(admin_scopes::edit))
+        .route("/admin/scopes/{name}", web::post().to(admin_scopes::save))
+        .route(
+            "/admin/scopes/{name}/delete",
+            web::get().to(admin_scopes::confirm_delete),
+        )
+        .route(
+            "/admin/scopes/{name}/delete",
+            web::post().to(admin_scopes::delete),
+        )
         .route("/admin/keys/rotate", web::post().to(admin_keys::rotate))
         .route(
             "/admin/keys/{kid}/{step}",

@@ -71,6 +71,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_audit.html"),
     ),
     (
+        "admin_scopes.html",
+        include_str!("../../templates/admin_scopes.html"),
+    ),
+    (
+        "admin_scope.html",
+        include_str!("../../templates/admin_scope.html"),
+    ),
+    (
         "admin_confirm.html",
         include_str!("../../templates/admin_confirm.html"),
     ),

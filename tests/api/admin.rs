@@ -747,3 +747,162 @@ async fn the_audit_log_filters_and_pages() {
     let res = browser().get(app.url("/admin/audit")).send().await.unwrap();
     assert_eq!(res.status(), 303);
 }
+
+#[tokio::test]
+async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, html) = get_html(&http, &app.url("/admin/scopes")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<code>openid</code>") && html.contains("<code>metrics</code>"));
+    let csrf = crate::pages::csrf(&html);
+    let create = |fields: Vec<(&'static str, String)>| {
+        let (http, url, csrf) = (http.clone(), app.url("/admin/scopes"), csrf.clone());
+        async move {
+            let mut form = fields;
+            form.push(("csrf_token", csrf));
+            http.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    // Validation: the validator's checks, then the scope rules; typed values stay.
+    let res = create(vec![("name", "".into()), ("description", "".into())]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Give the scope a name") && html.contains("Describe the scope"),
+        "{html}"
+    );
+    let res = create(vec![
+        ("name", "has space".into()),
+        ("description", "Read orders".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Use 1 to 64 letters") && html.contains("value=\"Read orders\""),
+        "{html}"
+    );
+    let res = create(vec![
+        ("name", "orders:read".into()),
+        ("description", "Read your orders".into()),
+        ("claims", "orders, bad-claim".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("is not a claim name"));
+    let res = create(vec![
+        ("name", "openid".into()),
+        ("description", "again".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("There is a scope"));
+
+    // Created, with its claims; it shows in the scope table of discovery.
+    let res = create(vec![
+        ("name", "orders:read".into()),
+        ("description", "Read your orders".into()),
+        ("claims", "order_count".into()),
+    ])
+    .await;
+    assert_eq!(location(&res), "/admin/scopes");
+    let scope = store::scopes::find(&mut app.db.conn(), "orders:read")
+        .unwrap()
+        .unwrap();
+    assert_eq!(scope.claim_names(), vec!["order_count"]);
+
+    // Edit: description and claims; a built-in scope keeps its claims.
+    let (status, html) = get_html(&http, &app.url("/admin/scopes/orders:read")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"order_count\""));
+    let res = http
+        .post(app.url("/admin/scopes/orders:read"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("description", "See your orders"),
+            ("claims", "order_count last_order"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/admin/scopes");
+    let scope = store::scopes::find(&mut app.db.conn(), "orders:read")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (scope.description.as_str(), scope.claim_names().len()),
+        ("See your orders", 2)
+    );
+    let res = http
+        .post(app.url("/admin/scopes/email"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("description", "Your e-mail"),
+            ("claims", "email secret_claim"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("fixed by the standard"));
+    let res = http
+        .post(app.url("/admin/scopes/email"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("description", "Your e-mail address"),
+            ("claims", "email email_verified"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    // Delete: refused while an app allows it, and for built-in scopes.
+    crate::flows::register(&app, false, "once", |s| {
+        s.name = "Shop".into();
+        s.scopes = Some(vec!["openid".into(), "orders:read".into()]);
+    });
+    let (status, _) = get_html(&http, &app.url("/admin/scopes/orders:read/delete")).await;
+    assert_eq!(status, 200);
+    let del = |name: &'static str| {
+        let (http, url, csrf) = (
+            http.clone(),
+            app.url(&format!("/admin/scopes/{name}/delete")),
+            csrf.clone(),
+        );
+        async move {
+            http.post(url)
+                .form(&[("csrf_token", csrf)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    del("orders:read").await;
+    let (_, html) = get_html(&http, &app.url("/admin/scopes")).await;
+    assert!(html.contains("still allowed for Shop"), "{html}");
+    assert!(store::scopes::find(&mut app.db.conn(), "orders:read")
+        .unwrap()
+        .is_some());
+    del("openid").await;
+    let (_, html) = get_html(&http, &app.url("/admin/scopes")).await;
+    assert!(
+        html.contains("built-in scope and cannot be deleted"),
+        "{html}"
+    );
+    // Once no app allows it, it goes.
+    let shop = store::clients::list(&mut app.db.conn(), Some("Shop"), 10, 0)
+        .unwrap()
+        .remove(0);
+    let mut changes = store::clients::PolicyChanges::from(&shop);
+    changes.allowed_scopes = "openid".into();
+    changes.default_scopes = "openid".into();
+    store::clients::update_policy(&mut app.db.conn(), &shop.id, &changes).unwrap();
+    del("orders:read").await;
+    assert!(store::scopes::find(&mut app.db.conn(), "orders:read")
+        .unwrap()
+        .is_none());
+    let (status, _) = get_html(&http, &app.url("/admin/scopes/orders:read")).await;
+    assert_eq!(status, 404);
+}
