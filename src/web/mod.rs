@@ -6,6 +6,7 @@ pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_keys;
 pub mod admin_scopes;
+pub mod admin_users;
 pub mod assets;
 pub mod authorize;
 pub mod bearer;
@@ -53,6 +54,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/keys", web::get().to(admin_keys::list))
         .route("/admin/audit", web::get().to(admin_audit::list))
+        .route("/admin/users", web::get().to(admin_users::list))
+        .route("/admin/users", web::post().to(admin_users::create))
+        .route("/admin/users/new", web::get().to(admin_users::new))
+        .route("/admin/users/{id}", web::get().to(admin_users::show))
+        .route("/admin/users/{id}/{step}", web::post().to(admin_users::act))
         .route("/admin/scopes", web::get().to(admin_scopes::list))
         .route("/admin/scopes", web::post().to(admin_scopes::create))
         .route("/admin/scopes/{name}", web::get().to(admin_scopes::edit))

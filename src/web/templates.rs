@@ -79,6 +79,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_scope.html"),
     ),
     (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_user_new.html",
+        include_str!("../../templates/admin_user_new.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../../templates/admin_user.html"),
+    ),
+    (
         "admin_confirm.html",
         include_str!("../../templates/admin_confirm.html"),
     ),

@@ -906,3 +906,155 @@ async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
     let (status, _) = get_html(&http, &app.url("/admin/scopes/orders:read")).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn users_are_added_disabled_enabled_and_reset_by_admins() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, form) = get_html(&http, &app.url("/admin/users/new")).await;
+    assert_eq!(status, 200);
+    let csrf = crate::pages::csrf(&form);
+    let add = |fields: Vec<(&'static str, &'static str)>| {
+        let (http, url, csrf) = (http.clone(), app.url("/admin/users"), csrf.clone());
+        async move {
+            let mut form: Vec<(&str, String)> =
+                fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+            form.push(("csrf_token", csrf));
+            http.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    // Validation: the validator's length check, then the account rules.
+    let res = add(vec![
+        ("username", "r"),
+        ("email", "robin@acme.example"),
+        ("password_choice", "generate"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Use 2 to 64 characters") && html.contains("value=\"robin@acme.example\""),
+        "{html}"
+    );
+    let res = add(vec![
+        ("username", "robin"),
+        ("email", "not-an-email"),
+        ("password_choice", "generate"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Enter an email address"));
+    let res = add(vec![
+        ("username", "robin"),
+        ("password_choice", "set"),
+        ("password", "password1234"),
+        ("password_confirmation", "password1234"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("password-error"));
+    let res = add(vec![("username", ADMIN), ("password_choice", "generate")]).await;
+    assert_eq!(res.status(), 422);
+
+    // Added with a generated password, shown once; it signs in.
+    let res = add(vec![
+        ("username", "robin"),
+        ("email", "robin@acme.example"),
+        ("password_choice", "generate"),
+    ])
+    .await;
+    assert_eq!(res.status(), 303);
+    let page = location(&res);
+    let (_, html) = get_html(&http, &app.url(&page)).await;
+    let one_time = html
+        .split("<code id=\"new-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    let (_, again) = get_html(&http, &app.url(&page)).await;
+    assert!(!again.contains(&one_time), "shown once");
+    let robin = browser();
+    assert_eq!(
+        sign_in(&app, &robin, "robin", &one_time).await.status(),
+        303
+    );
+    assert_eq!(get_html(&robin, &app.url("/account")).await.0, 200);
+
+    // Disable: robin's session ends; enable again; reset: the old password fails.
+    let post = |step: &'static str| {
+        let (http, url, csrf) = (
+            http.clone(),
+            app.url(&format!("{page}/{step}")),
+            csrf.clone(),
+        );
+        async move {
+            http.post(url)
+                .form(&[("csrf_token", csrf)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(location(&post("disable").await), page);
+    let (status, _) = get_html(&robin, &app.url("/account")).await;
+    assert_eq!(status, 303, "the disabled user's session is over");
+    assert!(
+        store::users::find_by_username(&mut app.db.conn(), "robin")
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    post("enable").await;
+    post("reset-password").await;
+    let (_, html) = get_html(&http, &app.url(&page)).await;
+    assert!(html.contains("new-password"));
+    assert_eq!(
+        sign_in(&app, &browser(), "robin", &one_time).await.status(),
+        401
+    );
+    // The list and its search.
+    let (_, html) = get_html(&http, &app.url("/admin/users?q=rob")).await;
+    assert!(html.contains(">robin</a>"), "{html}");
+    assert_eq!(
+        html.matches("href=\"/admin/users/").count(),
+        2,
+        "robin and the Add link only: {html}"
+    );
+    // An admin cannot disable themselves; unknown steps and users: 404.
+    let me = store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap()
+        .id;
+    let res = http
+        .post(app.url(&format!("/admin/users/{me}/disable")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(post("explode").await.status(), 404);
+    let (status, _) = get_html(&http, &app.url("/admin/users/nobody")).await;
+    assert_eq!(status, 404);
+    let actions: Vec<String> = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("user.".into()),
+            actor: Some(me),
+            before: None,
+            limit: 20,
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .map(|e| e.action)
+    .collect();
+    for a in [
+        "user.create",
+        "user.disable",
+        "user.enable",
+        "user.password",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}

@@ -1,0 +1,323 @@
+//! `/admin/users`: people with accounts. List with search; create one (with a
+//! password the admin sets or a generated one shown once); a person's page
+//! with disable/enable (ending their sessions and tokens) and a password
+//! reset (a generated one-time password, shown once). The rules are
+//! `crate::accounts`', the same the setup wizard and the CLI apply.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use validator::Validate;
+
+use super::admin::require_admin;
+use super::login::CsrfForm;
+use super::page::{self, see_other};
+use super::session::{self, SignedIn};
+use super::PageError;
+use crate::accounts::{self, AccountError, NewAccount};
+use crate::db::DbError;
+use crate::state::AppState;
+use crate::store::users;
+
+const PAGE: i64 = 50;
+/// A generated password waiting to be shown once: (user id, password).
+const NEW_PASSWORD: &str = "admin_new_password";
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/users").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let search = query.q.clone().unwrap_or_default();
+    let term = search.clone();
+    let found = state
+        .db
+        .run(move |c| users::list(c, Some(&term), PAGE + 1, 0).map_err(DbError::from))
+        .await?;
+    let rows: Vec<_> = found
+        .iter()
+        .take(PAGE as usize)
+        .map(|u| {
+            json!({
+                "id": u.id, "username": u.username, "email": u.email,
+                "is_admin": u.is_admin, "disabled": u.disabled,
+                "last_login": u.last_login_at.map(crate::timefmt::rfc3339),
+            })
+        })
+        .collect();
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert("users", &rows);
+    ctx.insert("q", &search);
+    ctx.insert("more", &(found.len() as i64 > PAGE));
+    page::render(&state, "admin_users.html", &ctx)
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize, Validate)]
+pub struct UserForm {
+    #[serde(default)]
+    #[validate(length(
+        min = 2,
+        max = 64,
+        message = "Use 2 to 64 characters for the username."
+    ))]
+    pub username: String,
+    #[serde(default)]
+    #[validate(length(max = 254, message = "Keep the email address under 254 characters."))]
+    pub email: String,
+    #[serde(default)]
+    pub is_admin: Option<String>,
+    /// `set` (the admin types one) or `generate`.
+    #[serde(default)]
+    pub password_choice: String,
+    #[serde(default, skip_serializing)]
+    pub password: String,
+    #[serde(default, skip_serializing)]
+    pub password_confirmation: String,
+    #[serde(default, skip_serializing)]
+    pub csrf_token: String,
+}
+
+fn form_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    admin: &SignedIn,
+    status: StatusCode,
+    form: &UserForm,
+    errors: &HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    let mut ctx = page::context(state, session, Some(admin));
+    ctx.insert("form", form);
+    ctx.insert("errors", errors);
+    page::render_status(state, status, "admin_user_new.html", &ctx)
+}
+
+pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/users/new").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = UserForm {
+        password_choice: "generate".into(),
+        ..UserForm::default()
+    };
+    form_page(
+        &state,
+        &session,
+        &admin,
+        StatusCode::OK,
+        &form,
+        &HashMap::new(),
+    )
+}
+
+/// A refused value as a field message; anything else as the page error.
+fn account_refusal(e: AccountError) -> Result<HashMap<String, String>, PageError> {
+    match e {
+        AccountError::Invalid { field, message } => {
+            Ok(HashMap::from([(field.to_owned(), message)]))
+        }
+        other => Err(account_error(other)),
+    }
+}
+
+fn account_error(e: AccountError) -> PageError {
+    match e {
+        AccountError::Invalid { message, .. } => PageError::BadRequest(message),
+        AccountError::NotFound(_) => PageError::NotFound,
+        AccountError::Hash(e) => PageError::Internal(e.to_string()),
+        AccountError::Db(e) => DbError::from(e).into(),
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, "/admin/users/new").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    session::check_csrf(&session, &form.csrf_token)?;
+    let form = form.into_inner();
+    if let Err(e) = form.validate() {
+        let errors: HashMap<String, String> = e
+            .field_errors()
+            .iter()
+            .filter_map(|(f, errs)| {
+                errs.first()
+                    .and_then(|x| x.message.as_ref())
+                    .map(|m| (f.to_string(), m.to_string()))
+            })
+            .collect();
+        return form_page(
+            &state,
+            &session,
+            &admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            &errors,
+        );
+    }
+    let generated = (form.password_choice != "set").then(accounts::generate_password);
+    let (f, actor, cost, pw) = (
+        form.clone(),
+        admin.user.id.clone(),
+        state.config.bcrypt_cost,
+        generated.clone(),
+    );
+    let created = state
+        .db
+        .run(move |c| {
+            let password = pw.as_deref().unwrap_or(&f.password);
+            let confirmation = if pw.is_some() {
+                password
+            } else {
+                &f.password_confirmation
+            };
+            Ok::<_, DbError>(accounts::create(
+                c,
+                &NewAccount {
+                    username: f.username.trim(),
+                    email: Some(f.email.trim()).filter(|e| !e.is_empty()),
+                    password,
+                    password_confirmation: confirmation,
+                    is_admin: f.is_admin.is_some(),
+                },
+                cost,
+                &actor,
+            ))
+        })
+        .await?;
+    match created {
+        Ok(user) => {
+            if let Some(p) = generated {
+                let _ = session.insert(NEW_PASSWORD, (user.id.clone(), p));
+            }
+            session::set_flash(&session, &format!("{} can sign in now.", user.username));
+            Ok(see_other(&format!("/admin/users/{}", user.id)))
+        }
+        Err(e) => {
+            let errors = account_refusal(e)?;
+            form_page(
+                &state,
+                &session,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+        }
+    }
+}
+
+async fn load(state: &web::Data<AppState>, id: String) -> Result<users::User, PageError> {
+    state
+        .db
+        .run(move |c| users::find(c, &id).map_err(DbError::from))
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let id = path.into_inner();
+    let user = load(&state, id.clone()).await?;
+    let password = match session.remove_as::<(String, String)>(NEW_PASSWORD) {
+        Some(Ok((for_id, p))) if for_id == id => Some(p),
+        _ => None,
+    };
+    let mut ctx = page::context(&state, &session, Some(&admin));
+    ctx.insert(
+        "person",
+        &json!({
+            "id": user.id, "username": user.username, "email": user.email,
+            "is_admin": user.is_admin, "disabled": user.disabled,
+            "created": crate::timefmt::rfc3339(user.created_at),
+            "last_login": user.last_login_at.map(crate::timefmt::rfc3339),
+        }),
+    );
+    ctx.insert("password", &password);
+    ctx.insert("is_self", &(user.id == admin.user.id));
+    page::render(&state, "admin_user.html", &ctx)
+}
+
+/// POST /admin/users/{id}/{step}: disable, enable or reset-password.
+pub async fn act(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let admin = match require_admin(&state, &session, req.path()).await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    session::check_csrf(&session, &form.csrf_token)?;
+    let (id, step) = path.into_inner();
+    let user = load(&state, id.clone()).await?;
+    if user.id == admin.user.id && step == "disable" {
+        return Err(PageError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let (actor, cost) = (admin.user.id.clone(), state.config.bcrypt_cost);
+    let message = match step.as_str() {
+        "disable" | "enable" => {
+            let disabled = step == "disable";
+            let u = user.clone();
+            state
+                .db
+                .run(move |c| Ok::<_, DbError>(accounts::set_disabled(c, &u, disabled, &actor)))
+                .await?
+                .map_err(account_error)?;
+            if disabled {
+                format!(
+                    "{} is disabled: their sessions have ended and their tokens are revoked.",
+                    user.username
+                )
+            } else {
+                format!("{} can sign in again.", user.username)
+            }
+        }
+        "reset-password" => {
+            let new = accounts::generate_password();
+            let (u, p) = (user.clone(), new.clone());
+            state
+                .db
+                .run(move |c| Ok::<_, DbError>(accounts::set_password(c, &u, &p, &p, cost, &actor)))
+                .await?
+                .map_err(account_error)?;
+            let _ = session.insert(NEW_PASSWORD, (user.id.clone(), new));
+            format!(
+                "{} has a new one-time password; their sessions have ended.",
+                user.username
+            )
+        }
+        _ => return Err(PageError::NotFound),
+    };
+    session::set_flash(&session, &message);
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
