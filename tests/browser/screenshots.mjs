@@ -90,6 +90,13 @@ try {
       await page.click('text=Wiki');
       await page.click('text=Delete…');
       await shot(page, '12-admin-app-delete');
+      for (const [path, name] of [['/admin/users', '13-admin-users'], ['/admin/users/new', '14-admin-user-new'],
+        ['/admin/scopes', '15-admin-scopes'], ['/admin/scopes/email', '16-admin-scope-edit'],
+        ['/admin/keys', '17-admin-keys'], ['/admin/audit', '18-admin-audit']]) {
+        await page.goto(`${base}${path}`);
+        check((await page.textContent('h1')).length > 0, `${path} renders`);
+        await shot(page, name);
+      }
     }
     await context.close();
   }
