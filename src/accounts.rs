@@ -116,7 +116,7 @@ pub fn create(
     conn: &mut DbConn,
     account: &NewAccount,
     cost: u32,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<users::User, AccountError> {
     check_username(account.username)?;
     let email = account.email.map(str::trim).filter(|e| !e.is_empty());
@@ -138,7 +138,7 @@ pub fn create(
         audit::record(
             c,
             &audit::NewAuditEvent::new("user.create", true)
-                .actor(actor)
+                .by(actor)
                 .target(user.id.clone())
                 .detail(serde_json::json!({ "username": user.username, "admin": user.is_admin })),
         )?;
@@ -153,7 +153,7 @@ pub fn set_password(
     new_password: &str,
     confirmation: &str,
     cost: u32,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<(), AccountError> {
     let mut identity = vec![user.username.as_str()];
     identity.extend(user.email.as_deref());
@@ -165,7 +165,7 @@ pub fn set_password(
         audit::record(
             c,
             &audit::NewAuditEvent::new("user.password", true)
-                .actor(actor)
+                .by(actor)
                 .target(user.id.clone()),
         )?;
         Ok(())
@@ -178,9 +178,14 @@ pub fn set_disabled(
     conn: &mut DbConn,
     user: &users::User,
     disabled: bool,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<(), AccountError> {
     conn.transaction(|c| {
+        if disabled {
+            let current =
+                users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+            check_keeps_an_admin(c, &current)?;
+        }
         users::set_disabled(c, &user.id, disabled)?;
         if disabled {
             store::tokens::revoke_for_user(c, &user.id, store::now())?;
@@ -193,10 +198,152 @@ pub fn set_disabled(
         audit::record(
             c,
             &audit::NewAuditEvent::new(action, true)
-                .actor(actor)
+                .by(actor)
                 .target(user.id.clone()),
         )?;
         Ok(())
+    })
+}
+
+/// Profile fields as typed: empty means "not set".
+#[derive(Debug, Clone, Default)]
+pub struct Profile<'a> {
+    pub email: &'a str,
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub display_name: &'a str,
+}
+
+/// A change to an account: its profile, and (for admins only) its role.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges<'a> {
+    pub profile: Profile<'a>,
+    /// `None` leaves the role as it is.
+    pub is_admin: Option<bool>,
+}
+
+/// The longest a name on a profile may be, in characters.
+pub const NAME_MAX: usize = 100;
+
+fn optional(v: &str) -> Option<String> {
+    let t = v.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// Checks a profile: a well-formed email (or none) and names of at most
+/// `NAME_MAX` characters.
+pub fn check_profile(profile: &Profile) -> Result<(), AccountError> {
+    if let Some(e) = optional(profile.email) {
+        check_email(&e)?;
+    }
+    for (field, label, value) in [
+        ("display_name", "the display name", profile.display_name),
+        ("given_name", "the given name", profile.given_name),
+        ("family_name", "the family name", profile.family_name),
+    ] {
+        if value.trim().chars().count() > NAME_MAX {
+            return Err(AccountError::invalid(
+                field,
+                format!("Keep {label} to {NAME_MAX} characters."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a change that would leave no enabled administrator.
+fn check_keeps_an_admin(c: &mut DbConn, user: &users::User) -> Result<(), AccountError> {
+    if user.is_admin && !user.disabled && users::count_admins(c)? <= 1 {
+        return Err(AccountError::invalid(
+            "is_admin",
+            "This is the only administrator: make someone else an administrator first.",
+        ));
+    }
+    Ok(())
+}
+
+/// Changes an account's profile (and role, when asked), in one transaction
+/// with its audit event. A changed email is no longer verified.
+pub fn update(
+    conn: &mut DbConn,
+    user: &users::User,
+    changes: &AccountChanges,
+    actor: &audit::Actor,
+) -> Result<users::User, AccountError> {
+    check_profile(&changes.profile)?;
+    let p = &changes.profile;
+    let email = optional(p.email);
+    let email_key = email.as_deref().map(users::lookup_key);
+    let row = users::ProfileChanges {
+        email_verified: user.email_verified && email_key == user.email_key,
+        email_key: email_key.clone(),
+        email,
+        given_name: optional(p.given_name),
+        family_name: optional(p.family_name),
+        display_name: optional(p.display_name),
+        updated_at: store::now(),
+    };
+    conn.transaction(|c| {
+        let current =
+            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+        if let Some(key) = email_key.as_deref() {
+            if users::find_by_email(c, key)?.is_some_and(|other| other.id != user.id) {
+                return Err(AccountError::invalid(
+                    "email",
+                    "Another account uses this email.",
+                ));
+            }
+        }
+        users::update_profile(c, &user.id, &row)?;
+        let role = changes.is_admin.filter(|a| *a != current.is_admin);
+        if let Some(is_admin) = role {
+            if !is_admin {
+                check_keeps_an_admin(c, &current)?;
+            }
+            users::set_admin(c, &user.id, is_admin)?;
+        }
+        let mut detail = serde_json::json!({ "profile": true });
+        if let Some(a) = role {
+            detail["admin"] = a.into();
+        }
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("user.update", true)
+                .by(actor)
+                .target(user.id.clone())
+                .detail(detail),
+        )?;
+        users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))
+    })
+    .map_err(|e| match e {
+        // A concurrent change to the same email loses on the unique index.
+        AccountError::Db(ref d) if crate::db::is_unique_violation(d) => {
+            AccountError::invalid("email", "Another account uses this email.")
+        }
+        other => other,
+    })
+}
+
+/// Forgets a user's consent to a client and revokes that client's tokens for
+/// them (ASVS 10.7.3). Returns whether there was a consent.
+pub fn revoke_consent(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &str,
+    actor: &audit::Actor,
+) -> Result<bool, AccountError> {
+    conn.transaction(|c| {
+        let revoked = store::consents::revoke(c, user_id, client_id)?;
+        if revoked {
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new("consent.revoke", true)
+                    .by(actor)
+                    .target(client_id)
+                    .detail(serde_json::json!({ "user": user_id })),
+            )?;
+        }
+        Ok(revoked)
     })
 }
 

@@ -216,7 +216,7 @@ pub fn new_client_id() -> String {
 pub fn create(
     conn: &mut DbConn,
     spec: &ClientSpec,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<(Client, Option<SecretString>), ClientError> {
     let secret = (!spec.public).then(|| secret::generate("kw_cs_"));
     let client = build(
@@ -231,7 +231,7 @@ pub fn create(
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.create", true)
-                .actor(actor)
+                .by(actor)
                 .target(client.id.clone())
                 .detail(serde_json::json!({ "name": client.name, "type": client.client_type })),
         )?;
@@ -248,7 +248,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Client, ClientError> {
 pub fn rotate_secret(
     conn: &mut DbConn,
     id: &str,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<SecretString, ClientError> {
     let client = find(conn, id)?;
     if client.is_public() {
@@ -263,7 +263,7 @@ pub fn rotate_secret(
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.rotate_secret", true)
-                .actor(actor)
+                .by(actor)
                 .target(id),
         )?;
         Ok::<_, diesel::result::Error>(())
@@ -287,7 +287,7 @@ pub fn update(
     id: &str,
     spec: &ClientSpec,
     placement: &Placement,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<Client, ClientError> {
     let current = find(conn, id)?;
     let spec = ClientSpec {
@@ -331,7 +331,7 @@ pub fn update(
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.update", true)
-                .actor(actor)
+                .by(actor)
                 .target(id)
                 .detail(to_json(&client)),
         )?;
@@ -346,7 +346,7 @@ pub fn set_disabled(
     conn: &mut DbConn,
     id: &str,
     disabled: bool,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<usize, ClientError> {
     conn.transaction(|c| {
         if !clients::set_disabled(c, id, disabled)? {
@@ -369,7 +369,7 @@ pub fn set_disabled(
                 },
                 true,
             )
-            .actor(actor)
+            .by(actor)
             .target(id)
             .detail(serde_json::json!({ "revoked_tokens": revoked })),
         )?;
@@ -378,7 +378,7 @@ pub fn set_disabled(
 }
 
 /// Deletes the client with its consents, codes and tokens.
-pub fn delete(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), ClientError> {
+pub fn delete(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), ClientError> {
     conn.transaction(|c| {
         if !clients::delete(c, id)? {
             return Err(ClientError::NotFound(id.to_owned()));
@@ -387,7 +387,7 @@ pub fn delete(conn: &mut DbConn, id: &str, actor: &str) -> Result<(), ClientErro
         audit::record(
             c,
             &audit::NewAuditEvent::new("client.delete", true)
-                .actor(actor)
+                .by(actor)
                 .target(id),
         )?;
         Ok(())

@@ -10,9 +10,34 @@ use crate::db::DbConn;
 use crate::keyring::{KeyRing, KeyRingError};
 use crate::store::{self, clients::Client, tokens};
 
-/// Server defaults when a client's policy names no lifetime.
+/// Built-in defaults when neither a client's policy nor the settings name a
+/// lifetime.
 pub const DEFAULT_ACCESS_TTL: i64 = 3600;
 pub const DEFAULT_REFRESH_TTL: i64 = 30 * 86_400;
+
+/// Token lifetimes in seconds, used when a client's policy names none. Admins
+/// set them on the settings page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub access: i64,
+    pub refresh: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            access: DEFAULT_ACCESS_TTL,
+            refresh: DEFAULT_REFRESH_TTL,
+        }
+    }
+}
+
+/// Who issues tokens: the issuer URL and the server's default lifetimes.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    pub url: String,
+    pub lifetimes: Lifetimes,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
@@ -44,7 +69,7 @@ pub struct Grant<'a> {
 pub fn access_token(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     grant: &Grant,
     now: i64,
 ) -> Result<(SecretString, i64), IssueError> {
@@ -57,19 +82,22 @@ pub fn access_token(
 /// the token, its lifetime in seconds, and the row.
 pub fn mint_access(
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     grant: &Grant,
     now: i64,
 ) -> Result<(SecretString, i64, tokens::Token), IssueError> {
-    let ttl = grant.client.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TTL);
+    let ttl = grant
+        .client
+        .access_token_ttl
+        .unwrap_or(issuer.lifetimes.access);
     let id = store::new_id();
     let scope = store::join_list(grant.scope);
     let (token, format) = if grant.client.token_format == tokens::FORMAT_JWT {
         let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
         let mut claims = json!({
-            "iss": issuer,
+            "iss": issuer.url,
             "sub": grant.user_id.unwrap_or(&grant.client.id),
-            "aud": issuer,
+            "aud": issuer.url,
             "client_id": grant.client.id,
             "scope": scope,
             "jti": id,
@@ -137,8 +165,8 @@ pub fn refresh_token(
 }
 
 /// The end of a new refresh family that starts `now`.
-pub fn family_end(client: &Client, now: i64) -> i64 {
-    now + client.refresh_token_ttl.unwrap_or(DEFAULT_REFRESH_TTL)
+pub fn family_end(client: &Client, defaults: &Lifetimes, now: i64) -> i64 {
+    now + client.refresh_token_ttl.unwrap_or(defaults.refresh)
 }
 
 /// `at_hash` (OIDC Core §3.1.3.6): the left half of the hash of the access
@@ -168,7 +196,7 @@ pub struct IdTokenContent<'a> {
 pub fn id_token(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     content: &IdTokenContent,
     now: i64,
 ) -> Result<String, IssueError> {
@@ -177,7 +205,7 @@ pub fn id_token(
     let mut claims = crate::oidc::claims::for_scopes(content.user, &scopes, content.scope);
     let client_id = &content.client.id;
     for (k, v) in [
-        ("iss", json!(issuer)),
+        ("iss", json!(issuer.url)),
         ("sub", json!(content.user.id)),
         ("aud", json!(client_id)),
         ("azp", json!(client_id)),

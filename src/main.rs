@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use keyward::config::Config;
 use keyward::startup::Application;
+use keyward::store::audit::Actor;
 
 #[derive(Parser)]
 #[command(
@@ -336,7 +337,7 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
                 config.key_encryption_key.as_ref(),
                 alg,
                 bits,
-                "cli",
+                &Actor::cli(),
             )?;
             println!("{kid}");
             eprintln!(
@@ -345,11 +346,11 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
             );
         }
         KeyCommand::Retire { kid } => {
-            signing::retire(&mut conn, &kid, "cli")?;
+            signing::retire(&mut conn, &kid, &Actor::cli())?;
             println!("retired {kid}");
         }
         KeyCommand::Revoke { kid } => {
-            signing::revoke(&mut conn, &kid, "cli")?;
+            signing::revoke(&mut conn, &kid, &Actor::cli())?;
             println!("revoked {kid}");
         }
     }
@@ -393,7 +394,7 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                 password_confirmation: &password,
                 is_admin: admin,
             };
-            let user = accounts::create(&mut conn, &account, cost, "cli")?;
+            let user = accounts::create(&mut conn, &account, cost, &Actor::cli())?;
             if json {
                 let mut out = serde_json::json!({ "id": user.id, "username": user.username, "email": user.email, "admin": user.is_admin });
                 if generated {
@@ -410,7 +411,7 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Passwd { username, generate } => {
             let user = accounts::find_by_username(&mut conn, &username)?;
             let (password, generated) = password_input(generate)?;
-            accounts::set_password(&mut conn, &user, &password, &password, cost, "cli")?;
+            accounts::set_password(&mut conn, &user, &password, &password, cost, &Actor::cli())?;
             println!(
                 "password changed for {}; their sessions have ended",
                 user.username
@@ -454,7 +455,7 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Disable { username } => {
             let user = accounts::find_by_username(&mut conn, &username)?;
-            accounts::set_disabled(&mut conn, &user, true, "cli")?;
+            accounts::set_disabled(&mut conn, &user, true, &Actor::cli())?;
             println!(
                 "disabled {}; their sessions have ended and their tokens are revoked",
                 user.username
@@ -462,7 +463,7 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Enable { username } => {
             let user = accounts::find_by_username(&mut conn, &username)?;
-            accounts::set_disabled(&mut conn, &user, false, "cli")?;
+            accounts::set_disabled(&mut conn, &user, false, &Actor::cli())?;
             println!("enabled {}", user.username);
         }
     }
@@ -617,7 +618,7 @@ fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 access_ttl,
                 refresh_ttl,
             };
-            let (client, secret) = clients::create(&mut conn, &spec, "cli")?;
+            let (client, secret) = clients::create(&mut conn, &spec, &Actor::cli())?;
             print_client(&client, secret.as_ref().map(|s| s.expose()), json)?;
         }
         ClientCommand::List { json } => {
@@ -645,11 +646,11 @@ fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
             print_client(&c, None, json)?;
         }
         ClientCommand::Delete { client_id } => {
-            clients::delete(&mut conn, &client_id, "cli")?;
+            clients::delete(&mut conn, &client_id, &Actor::cli())?;
             println!("deleted {client_id} with its consents and tokens");
         }
         ClientCommand::RotateSecret { client_id, json } => {
-            let secret = clients::rotate_secret(&mut conn, &client_id, "cli")?;
+            let secret = clients::rotate_secret(&mut conn, &client_id, &Actor::cli())?;
             if json {
                 println!(
                     "{}",

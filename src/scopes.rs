@@ -87,7 +87,7 @@ pub fn create(
     name: &str,
     description: &str,
     claims: &str,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<Scope, ScopeError> {
     let name = name.trim();
     check_name(name)?;
@@ -105,7 +105,7 @@ pub fn create(
         audit::record(
             c,
             &audit::NewAuditEvent::new("scope.create", true)
-                .actor(actor)
+                .by(actor)
                 .target(name)
                 .detail(serde_json::json!({ "claims": claims })),
         )?;
@@ -119,7 +119,7 @@ pub fn update(
     name: &str,
     description: &str,
     claims: &str,
-    actor: &str,
+    actor: &audit::Actor,
 ) -> Result<Scope, ScopeError> {
     let description = check_description(description)?;
     let parsed = parse_claims(claims)?;
@@ -142,7 +142,7 @@ pub fn update(
         audit::record(
             c,
             &audit::NewAuditEvent::new("scope.update", true)
-                .actor(actor)
+                .by(actor)
                 .target(name)
                 .detail(serde_json::json!({ "claims": claims })),
         )?;
@@ -151,7 +151,7 @@ pub fn update(
 }
 
 /// Deletes a custom scope no client allows any more.
-pub fn delete(conn: &mut DbConn, name: &str, actor: &str) -> Result<(), ScopeError> {
+pub fn delete(conn: &mut DbConn, name: &str, actor: &audit::Actor) -> Result<(), ScopeError> {
     conn.transaction(|c| {
         let scope =
             store::scopes::find(c, name)?.ok_or_else(|| ScopeError::NotFound(name.to_owned()))?;
@@ -181,7 +181,7 @@ pub fn delete(conn: &mut DbConn, name: &str, actor: &str) -> Result<(), ScopeErr
         audit::record(
             c,
             &audit::NewAuditEvent::new("scope.delete", true)
-                .actor(actor)
+                .by(actor)
                 .target(name),
         )?;
         Ok(())

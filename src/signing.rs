@@ -35,7 +35,7 @@ pub fn rotate(
     kek: Option<&KeyEncryptionKey>,
     alg: Algorithm,
     rsa_bits: u32,
-    actor: &str,
+    actor: &store::audit::Actor,
 ) -> Result<String, LifecycleError> {
     // Key generation (RSA can take a second) happens outside the transaction.
     let generated = keys::generate(alg, rsa_bits)?;
@@ -62,7 +62,11 @@ pub fn rotate(
 }
 
 /// Stops a key signing; it stays in the JWKS until its retention ends.
-pub fn retire(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), LifecycleError> {
+pub fn retire(
+    conn: &mut DbConn,
+    kid: &str,
+    actor: &store::audit::Actor,
+) -> Result<(), LifecycleError> {
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
@@ -89,7 +93,11 @@ pub fn retire(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), Lifecycle
 /// Removes a key from the JWKS at once (for a compromised key): tokens it
 /// signed stop verifying everywhere within one sync interval. Allowed even
 /// for the last active key, since a compromised key must not keep signing.
-pub fn revoke(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), LifecycleError> {
+pub fn revoke(
+    conn: &mut DbConn,
+    kid: &str,
+    actor: &store::audit::Actor,
+) -> Result<(), LifecycleError> {
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
@@ -104,11 +112,16 @@ pub fn revoke(conn: &mut DbConn, kid: &str, actor: &str) -> Result<(), Lifecycle
 }
 
 /// Key changes go to the audit log with who made them.
-fn audit(c: &mut DbConn, action: &str, kid: &str, actor: &str) -> diesel::QueryResult<()> {
+fn audit(
+    c: &mut DbConn,
+    action: &str,
+    kid: &str,
+    actor: &store::audit::Actor,
+) -> diesel::QueryResult<()> {
     store::audit::record(
         c,
         &store::audit::NewAuditEvent::new(action, true)
-            .actor(actor)
+            .by(actor)
             .target(kid),
     )
 }

@@ -292,19 +292,21 @@ pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
     )
 }
 
+/// Whether a statement broke a unique index (a concurrent insert won).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
 impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
     }
 
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            ))
-        )
+        matches!(self, DbError::Query(e) if is_unique_violation(e))
     }
 }
 

@@ -11,7 +11,7 @@ use super::client_auth::{self, Presented};
 use super::error::OAuthError;
 use super::scope;
 use crate::db::DbConn;
-use crate::issuance::{self, Grant, IssueError};
+use crate::issuance::{self, Grant, IssueError, Issuer};
 use crate::keyring::KeyRing;
 use crate::store::{self, clients};
 
@@ -60,7 +60,7 @@ pub struct Caller {
 pub fn handle(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     params: &HashMap<String, String>,
     presented: &Presented,
     caller: &Caller,
@@ -114,7 +114,7 @@ pub fn handle(
 fn client_credentials(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     client: &clients::Client,
     params: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
@@ -191,7 +191,7 @@ pub fn client_credentials_response(
 fn user_tokens(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     client: &clients::Client,
     user: &store::users::User,
     scope: &[String],
@@ -286,7 +286,7 @@ fn active_user(conn: &mut DbConn, id: &str) -> Result<store::users::User, OAuthE
 fn authorization_code(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     client: &clients::Client,
     params: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
@@ -327,7 +327,7 @@ fn authorization_code(
     )?;
     let user = active_user(conn, &code.user_id)?;
     let scope = store::split_list(&code.scope);
-    let family_end = issuance::family_end(client, now);
+    let family_end = issuance::family_end(client, &issuer.lifetimes, now);
     user_tokens(
         conn,
         ring,
@@ -347,7 +347,7 @@ fn authorization_code(
 fn refresh(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     client: &clients::Client,
     params: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
@@ -408,7 +408,7 @@ fn refresh(
 fn password(
     conn: &mut DbConn,
     ring: &KeyRing,
-    issuer: &str,
+    issuer: &Issuer,
     client: &clients::Client,
     params: &HashMap<String, String>,
     caller: &Caller,
@@ -461,7 +461,7 @@ fn password(
             .detail(serde_json::json!({ "grant": "password", "client": client.id })),
     )?;
     let family = store::new_id();
-    let family_end = issuance::family_end(client, now);
+    let family_end = issuance::family_end(client, &issuer.lifetimes, now);
     user_tokens(
         conn,
         ring,

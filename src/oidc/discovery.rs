@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::crypto::keys::Algorithm;
 use crate::db::DbConn;
+use crate::issuance::{Issuer, Lifetimes};
 use crate::keyring::{KeyRing, KeyRingError};
 use crate::store::{self, settings};
 
@@ -35,9 +36,37 @@ pub struct Documents {
     /// Origins of registered http(s) redirect URIs: browser apps there may
     /// call the token and userinfo endpoints (CORS).
     pub cors_origins: std::collections::HashSet<String>,
+    /// Token lifetimes for clients whose policy names none.
+    pub lifetimes: Lifetimes,
     /// `None` until the issuer is known.
     pub openid_configuration: Option<Bytes>,
     pub oauth_metadata: Option<Bytes>,
+}
+
+impl Documents {
+    /// The issuer and default lifetimes tokens are minted with, once the
+    /// issuer is known.
+    pub fn token_issuer(&self) -> Option<Issuer> {
+        self.issuer.as_ref().map(|url| Issuer {
+            url: url.clone(),
+            lifetimes: self.lifetimes,
+        })
+    }
+}
+
+/// The default lifetimes the settings hold (built-in ones where unset).
+pub fn lifetimes(conn: &mut DbConn) -> diesel::QueryResult<Lifetimes> {
+    let read = |c: &mut DbConn, key: &str, default: i64| -> diesel::QueryResult<i64> {
+        Ok(settings::get(c, key)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(default))
+    };
+    let builtin = Lifetimes::default();
+    Ok(Lifetimes {
+        access: read(conn, settings::DEFAULT_ACCESS_TTL, builtin.access)?,
+        refresh: read(conn, settings::DEFAULT_REFRESH_TTL, builtin.refresh)?,
+    })
 }
 
 /// What the documents are made of, read from the database.
@@ -214,6 +243,7 @@ pub fn sync(
         issuer: issuer.clone(),
         org_name,
         cors_origins: cors_origins(conn)?,
+        lifetimes: lifetimes(conn)?,
         ..Documents::default()
     };
     if let Some(issuer) = issuer.as_deref() {

@@ -21,6 +21,30 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// Who makes a change, for the audit log: a user id (or `cli`, `client:ID`,
+/// `apikey:ID`) and the address the request came from, if it came over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn new(id: impl Into<String>, ip: Option<String>) -> Self {
+        Actor { id: id.into(), ip }
+    }
+    /// The command line on the server itself.
+    pub fn cli() -> Self {
+        Actor::new("cli", None)
+    }
+}
+
+impl From<&str> for Actor {
+    fn from(id: &str) -> Self {
+        Actor::new(id, None)
+    }
+}
+
 #[derive(Debug, Clone, Default, Insertable)]
 #[diesel(table_name = audit)]
 pub struct NewAuditEvent {
@@ -44,6 +68,12 @@ impl NewAuditEvent {
     }
     pub fn actor(mut self, actor: impl Into<String>) -> Self {
         self.actor = Some(actor.into());
+        self
+    }
+    /// Who did it and from where.
+    pub fn by(mut self, actor: &Actor) -> Self {
+        self.actor = Some(actor.id.clone());
+        self.ip = actor.ip.clone();
         self
     }
     pub fn target(mut self, target: impl Into<String>) -> Self {

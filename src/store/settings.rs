@@ -13,7 +13,11 @@ pub const SETUP_COMPLETED: &str = "setup_completed";
 pub const SETUP_CODE_DIGEST: &str = "setup_code_digest";
 pub const SESSION_KEY: &str = "session_key";
 pub const KEYS_VERSION: &str = "keys_version";
-/// Bumped when anything the metadata documents show changes (scopes, issuer).
+/// Server-wide token lifetimes in seconds (clients' policies may override).
+pub const DEFAULT_ACCESS_TTL: &str = "default_access_token_ttl";
+pub const DEFAULT_REFRESH_TTL: &str = "default_refresh_token_ttl";
+/// Bumped when anything the metadata documents or the published settings
+/// show changes (scopes, issuer, organisation name, default lifetimes).
 pub const METADATA_VERSION: &str = "metadata_version";
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]

@@ -16,7 +16,7 @@ use crate::accounts::{self, AccountError};
 use crate::crypto::password;
 use crate::db::DbError;
 use crate::state::AppState;
-use crate::store::{self, audit, consents, users};
+use crate::store::{audit, consents, users};
 
 async fn require_user(
     state: &web::Data<AppState>,
@@ -97,11 +97,6 @@ pub struct ProfileForm {
     email: String,
 }
 
-fn optional(v: &str) -> Option<String> {
-    let t = v.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
 pub async fn save_profile(
     state: web::Data<AppState>,
     session: Session,
@@ -113,99 +108,44 @@ pub async fn save_profile(
         Err(redirect) => return Ok(redirect),
     };
     let form = form.into_inner();
-    let mut errors = HashMap::new();
-    let email = optional(&form.email);
-    if let Some(e) = email.as_deref() {
-        if let Err(AccountError::Invalid { message, .. }) = accounts::check_email(e) {
-            errors.insert("email", message);
-        }
-    }
-    for (field, value) in [
-        ("display_name", &form.display_name),
-        ("given_name", &form.given_name),
-        ("family_name", &form.family_name),
-    ] {
-        if value.trim().chars().count() > 100 {
-            errors.insert(
-                "profile",
-                format!("Keep {} to 100 characters.", field.replace('_', " ")),
-            );
-        }
-    }
     let typed = json!({
         "display_name": form.display_name, "given_name": form.given_name,
         "family_name": form.family_name, "email": form.email,
     });
-    if !errors.is_empty() {
-        return account_page(
-            &state,
-            &session,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(typed),
-            errors,
-        )
-        .await;
-    }
-    let u = user.user.clone();
-    let ip = page::client_ip(&req);
-    let changes = users::ProfileChanges {
-        email_key: email.as_deref().map(users::lookup_key),
-        // A changed address is no longer verified.
-        email_verified: u.email_verified && email.as_deref().map(users::lookup_key) == u.email_key,
-        email: email.clone(),
-        given_name: optional(&form.given_name),
-        family_name: optional(&form.family_name),
-        display_name: optional(&form.display_name),
-        updated_at: store::now(),
-    };
+    let (u, actor) = (
+        user.user.clone(),
+        audit::Actor::new(user.user.id.clone(), page::client_ip(&req)),
+    );
     let saved = state
         .db
-        .run(move |c| -> Result<bool, DbError> {
-            if let Some(key) = changes.email_key.as_deref() {
-                if let Some(other) = users::find_by_email(c, key)? {
-                    if other.id != u.id {
-                        return Ok(false);
-                    }
-                }
-            }
-            users::update_profile(c, &u.id, &changes)?;
-            audit::record(
-                c,
-                &audit::NewAuditEvent::new("user.profile", true)
-                    .actor(u.id.clone())
-                    .target(u.id.clone())
-                    .ip(ip),
-            )?;
-            Ok(true)
+        .run(move |c| {
+            let changes = accounts::AccountChanges {
+                profile: accounts::Profile {
+                    email: &form.email,
+                    given_name: &form.given_name,
+                    family_name: &form.family_name,
+                    display_name: &form.display_name,
+                },
+                is_admin: None,
+            };
+            Ok::<_, DbError>(accounts::update(c, &u, &changes, &actor))
         })
-        .await;
+        .await?;
     match saved {
-        Ok(true) => {
+        Ok(_) => {
             session::set_flash(&session, "Your profile is saved.");
             Ok(see_other("/account"))
         }
-        Ok(false) => {
-            errors.insert("email", "Another account uses this email.".into());
+        Err(AccountError::Invalid { field, message }) => {
+            // The page shows name errors together, under the profile.
+            let key = if field == "email" { "email" } else { "profile" };
             account_page(
                 &state,
                 &session,
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(typed),
-                errors,
-            )
-            .await
-        }
-        Err(e) if e.is_unique_violation() => {
-            errors.insert("email", "Another account uses this email.".into());
-            account_page(
-                &state,
-                &session,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(typed),
-                errors,
+                HashMap::from([(key, message)]),
             )
             .await
         }
@@ -235,7 +175,7 @@ pub async fn change_password(
     let form = form.into_inner();
     let u = user.user.clone();
     let cost = state.config.bcrypt_cost;
-    let ip = page::client_ip(&req);
+    let actor = audit::Actor::new(u.id.clone(), page::client_ip(&req));
     let result = state
         .db
         .run(
@@ -248,9 +188,8 @@ pub async fn change_password(
                     audit::record(
                         c,
                         &audit::NewAuditEvent::new("user.password", false)
-                            .actor(u.id.clone())
-                            .target(u.id.clone())
-                            .ip(ip),
+                            .by(&actor)
+                            .target(u.id.clone()),
                     )?;
                     return Ok(Err((
                         "current_password",
@@ -263,7 +202,7 @@ pub async fn change_password(
                     &form.new_password,
                     &form.new_password_confirmation,
                     cost,
-                    &u.id,
+                    &actor,
                 ) {
                     Ok(()) => Ok(Ok(users::find(c, &u.id)?
                         .map(|x| x.session_epoch)
@@ -352,23 +291,11 @@ pub async fn revoke_consent(
         Err(redirect) => return Ok(redirect),
     };
     let (uid, cid) = (user.user.id.clone(), form.client_id.clone());
-    let ip = page::client_ip(&req);
+    let actor = audit::Actor::new(uid.clone(), page::client_ip(&req));
     let revoked = state
         .db
-        .run(move |c| -> Result<bool, DbError> {
-            let revoked = consents::revoke(c, &uid, &cid)?;
-            if revoked {
-                audit::record(
-                    c,
-                    &audit::NewAuditEvent::new("consent.revoke", true)
-                        .actor(uid)
-                        .target(cid)
-                        .ip(ip),
-                )?;
-            }
-            Ok(revoked)
-        })
-        .await?;
+        .run(move |c| Ok::<_, DbError>(accounts::revoke_consent(c, &uid, &cid, &actor)))
+        .await??;
     session::set_flash(
         &session,
         if revoked {

@@ -40,6 +40,25 @@ pub async fn require_admin(
     }
 }
 
+/// The admin as the audit log records them: their id and the address the
+/// request came from.
+pub fn actor(admin: &SignedIn, req: &actix_web::HttpRequest) -> audit::Actor {
+    audit::Actor::new(admin.user.id.clone(), page::client_ip(req))
+}
+
+/// Reloads the key ring and republishes the metadata on this instance at once
+/// after a change (the other instances follow within their sync interval).
+pub fn republish(conn: &mut crate::db::DbConn, state: &AppState) {
+    if let Err(e) = discovery::sync(
+        conn,
+        &state.keys,
+        &state.published,
+        state.config.issuer.as_deref(),
+    ) {
+        tracing::warn!(error = %e, "republishing after a change failed; the sync task will");
+    }
+}
+
 /// What the dashboard shows, read in one unit of work.
 struct Overview {
     users: i64,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::require_admin;
+use super::admin::{actor, require_admin};
 use super::page::{self, see_other};
 use super::session;
 use super::PageError;
@@ -20,6 +20,7 @@ use crate::db::DbError;
 use crate::oidc::discovery;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::Actor;
 
 /// Clients per page of the list.
 const PAGE: i64 = 50;
@@ -145,23 +146,6 @@ fn lines(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// The validator's messages, one per field.
-fn field_errors(e: &validator::ValidationErrors) -> HashMap<String, String> {
-    e.field_errors()
-        .iter()
-        .filter_map(|(field, errs)| {
-            errs.first().map(|err| {
-                let message = err
-                    .message
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| format!("Check the {field} field."));
-                (field.to_string(), message)
-            })
-        })
-        .collect()
-}
-
 fn form_page(
     state: &web::Data<AppState>,
     session: &Session,
@@ -201,6 +185,7 @@ pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpRes
 pub async fn create(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let admin = match require_admin(&state, &session, "/admin/clients/new").await? {
@@ -210,7 +195,7 @@ pub async fn create(
     let (form, csrf) = ClientForm::parse(&body);
     session::check_csrf(&session, &csrf)?;
     if let Err(e) = form.validate() {
-        let errors = field_errors(&e);
+        let errors = page::field_errors(&e);
         return form_page(
             &state,
             &session,
@@ -220,7 +205,7 @@ pub async fn create(
             &errors,
         );
     }
-    let (spec, actor) = (form.spec(), admin.user.id.clone());
+    let (spec, actor) = (form.spec(), actor(&admin, &req));
     let created = state
         .db
         .run(move |c| Ok::<_, DbError>(clients::create(c, &spec, &actor)))
@@ -266,19 +251,27 @@ pub async fn show(
         Some(Ok((for_id, s))) if for_id == id => Some(s),
         _ => None,
     };
-    let issuer = state.published.snapshot().issuer.clone();
+    let snapshot = state.published.snapshot();
+    let issuer = snapshot.issuer.as_deref();
     let mut ctx = page::context(&state, &session, Some(&admin));
     ctx.insert("client", &clients::to_json(&client));
     ctx.insert("secret", &secret);
     ctx.insert(
         "endpoints",
-        &issuer.as_deref().map(|i| {
+        &issuer.map(|i| {
             json!({
                 "discovery": discovery::endpoint(i, "/.well-known/openid-configuration"),
                 "authorize": discovery::endpoint(i, "/authorize"),
                 "token": discovery::endpoint(i, "/token"),
                 "userinfo": discovery::endpoint(i, "/userinfo"),
+                "end_session": discovery::endpoint(i, "/end_session"),
             })
+        }),
+    );
+    ctx.insert(
+        "snippets",
+        &issuer.map(|i| {
+            crate::integrate::snippets(i, snapshot.org_name.as_deref().unwrap_or(""), &client)
         }),
     );
     page::render(&state, "admin_client.html", &ctx)
@@ -307,7 +300,7 @@ async fn act(
     session: &Session,
     req: &HttpRequest,
     csrf: &str,
-    action: impl FnOnce(&mut crate::db::DbConn, &str) -> Result<Done, ClientError> + Send + 'static,
+    action: impl FnOnce(&mut crate::db::DbConn, &Actor) -> Result<Done, ClientError> + Send + 'static,
     then: String,
 ) -> Result<HttpResponse, PageError> {
     let admin = match require_admin(state, session, req.path()).await? {
@@ -315,7 +308,7 @@ async fn act(
         Err(redirect) => return Ok(redirect),
     };
     session::check_csrf(session, csrf)?;
-    let actor = admin.user.id.clone();
+    let actor = actor(&admin, req);
     let outcome = state
         .db
         .run(move |c| Ok::<_, DbError>(action(c, &actor)))
@@ -675,7 +668,7 @@ pub async fn save(
     session::check_csrf(&session, &csrf)?;
     let client = load(&state, path.into_inner()).await?;
     if let Err(e) = form.validate() {
-        let errors = field_errors(&e);
+        let errors = page::field_errors(&e);
         return edit_page(
             &state,
             &session,
@@ -688,7 +681,7 @@ pub async fn save(
         .await;
     }
     let (spec, placement) = form.spec(client.is_public());
-    let (id, actor) = (client.id.clone(), admin.user.id.clone());
+    let (id, actor) = (client.id.clone(), actor(&admin, &req));
     let saved = state
         .db
         .run(move |c| Ok::<_, DbError>(clients::update(c, &id, &spec, &placement, &actor)))

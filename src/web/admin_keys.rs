@@ -7,14 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::admin::require_admin;
+use super::admin::{actor, republish, require_admin};
 use super::login::CsrfForm;
 use super::page::{self, see_other};
 use super::session;
 use super::PageError;
 use crate::crypto::keys::Algorithm;
 use crate::db::DbError;
-use crate::oidc::discovery;
 use crate::signing::{self, LifecycleError};
 use crate::state::AppState;
 use crate::store::{self, keys};
@@ -63,11 +62,7 @@ async fn change(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut crate::db::DbConn) -> Result<String, LifecycleError> + Send + 'static,
 ) -> Result<Result<String, String>, PageError> {
-    let (ring, published, issuer) = (
-        state.keys.clone(),
-        state.published.clone(),
-        state.config.issuer.clone(),
-    );
+    let st = state.clone();
     let outcome = state
         .db
         .run(move |c| {
@@ -76,9 +71,7 @@ async fn change(
                 Err(LifecycleError::Db(e)) => return Err(DbError::from(e)),
                 Err(refused) => return Ok(Err(refused.to_string())),
             };
-            if let Err(e) = discovery::sync(c, &ring, &published, issuer.as_deref()) {
-                tracing::warn!(error = %e, "reloading keys after a change failed; the sync task will");
-            }
+            republish(c, &st);
             Ok(Ok(done))
         })
         .await?;
@@ -95,6 +88,7 @@ fn finish(session: &Session, outcome: Result<String, String>) -> HttpResponse {
 pub async fn rotate(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     form: web::Form<RotateForm>,
 ) -> Result<HttpResponse, PageError> {
     let admin = match require_admin(&state, &session, "/admin/keys").await? {
@@ -106,7 +100,7 @@ pub async fn rotate(
         .alg
         .parse()
         .map_err(|_| PageError::BadRequest("Choose RS256, ES256 or EdDSA.".into()))?;
-    let (kek, actor) = (state.keys.encryption_key().cloned(), admin.user.id.clone());
+    let (kek, actor) = (state.keys.encryption_key().cloned(), actor(&admin, &req));
     let outcome = change(&state, move |c| {
         let kid = signing::rotate(c, kek.as_ref(), alg, 2048, &actor)?;
         Ok(format!("A new {alg} key {kid} signs from now on; the one it replaces stays published until its retention ends."))
@@ -173,7 +167,7 @@ pub async fn apply(
     };
     session::check_csrf(&session, &form.csrf_token)?;
     let (kid, step) = path.into_inner();
-    let actor = admin.user.id.clone();
+    let actor = actor(&admin, &req);
     let outcome = match step.as_str() {
         "retire" => {
             change(&state, move |c| {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::require_admin;
+use super::admin::{actor, require_admin};
 use super::login::CsrfForm;
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
@@ -42,17 +42,6 @@ pub struct ScopeForm {
     pub claims: String,
     #[serde(default)]
     pub csrf_token: String,
-}
-
-fn validation_errors(e: &validator::ValidationErrors) -> HashMap<String, String> {
-    e.field_errors()
-        .iter()
-        .filter_map(|(f, errs)| {
-            errs.first()
-                .and_then(|err| err.message.as_ref())
-                .map(|m| (f.to_string(), m.to_string()))
-        })
-        .collect()
 }
 
 /// The scope rules' refusal as a field message, or the page error it is.
@@ -107,6 +96,7 @@ pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpRe
 pub async fn create(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     form: web::Form<ScopeForm>,
 ) -> Result<HttpResponse, PageError> {
     let admin = match require_admin(&state, &session, "/admin/scopes").await? {
@@ -116,7 +106,7 @@ pub async fn create(
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     if let Err(e) = form.validate() {
-        let errors = validation_errors(&e);
+        let errors = page::field_errors(&e);
         return list_page(
             &state,
             &session,
@@ -127,7 +117,7 @@ pub async fn create(
         )
         .await;
     }
-    let (f, actor) = (form.clone(), admin.user.id.clone());
+    let (f, actor) = (form.clone(), actor(&admin, &req));
     let created = state
         .db
         .run(move |c| {
@@ -238,7 +228,7 @@ pub async fn save(
         ..form.into_inner()
     };
     if let Err(e) = form.validate() {
-        let errors = validation_errors(&e);
+        let errors = page::field_errors(&e);
         return edit_page(
             &state,
             &session,
@@ -250,7 +240,7 @@ pub async fn save(
         )
         .await;
     }
-    let (f, actor) = (form.clone(), admin.user.id.clone());
+    let (f, actor) = (form.clone(), actor(&admin, &req));
     let saved = state
         .db
         .run(move |c| {
@@ -319,7 +309,7 @@ pub async fn delete(
         Err(redirect) => return Ok(redirect),
     };
     session::check_csrf(&session, &form.csrf_token)?;
-    let (name, actor) = (path.into_inner(), admin.user.id.clone());
+    let (name, actor) = (path.into_inner(), actor(&admin, &req));
     let target = name.clone();
     let outcome = state
         .db

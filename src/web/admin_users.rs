@@ -1,8 +1,7 @@
 //! `/admin/users`: people with accounts. List with search; create one (with a
-//! password the admin sets or a generated one shown once); a person's page
-//! with disable/enable (ending their sessions and tokens) and a password
-//! reset (a generated one-time password, shown once). The rules are
-//! `crate::accounts`', the same the setup wizard and the CLI apply.
+//! password the admin sets or a generated one shown once). A person's own
+//! page is `admin_user`'s. The rules are `crate::accounts`', the same the
+//! setup wizard and the CLI apply.
 
 use std::collections::HashMap;
 
@@ -13,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::require_admin;
-use super::login::CsrfForm;
+use super::admin::{actor, require_admin};
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
 use super::PageError;
@@ -25,7 +23,7 @@ use crate::store::users;
 
 const PAGE: i64 = 50;
 /// A generated password waiting to be shown once: (user id, password).
-const NEW_PASSWORD: &str = "admin_new_password";
+pub const NEW_PASSWORD: &str = "admin_new_password";
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -129,22 +127,14 @@ fn account_refusal(e: AccountError) -> Result<HashMap<String, String>, PageError
         AccountError::Invalid { field, message } => {
             Ok(HashMap::from([(field.to_owned(), message)]))
         }
-        other => Err(account_error(other)),
-    }
-}
-
-fn account_error(e: AccountError) -> PageError {
-    match e {
-        AccountError::Invalid { message, .. } => PageError::BadRequest(message),
-        AccountError::NotFound(_) => PageError::NotFound,
-        AccountError::Hash(e) => PageError::Internal(e.to_string()),
-        AccountError::Db(e) => DbError::from(e).into(),
+        other => Err(other.into()),
     }
 }
 
 pub async fn create(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, PageError> {
     let admin = match require_admin(&state, &session, "/admin/users/new").await? {
@@ -154,15 +144,7 @@ pub async fn create(
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     if let Err(e) = form.validate() {
-        let errors: HashMap<String, String> = e
-            .field_errors()
-            .iter()
-            .filter_map(|(f, errs)| {
-                errs.first()
-                    .and_then(|x| x.message.as_ref())
-                    .map(|m| (f.to_string(), m.to_string()))
-            })
-            .collect();
+        let errors = page::field_errors(&e);
         return form_page(
             &state,
             &session,
@@ -175,7 +157,7 @@ pub async fn create(
     let generated = (form.password_choice != "set").then(accounts::generate_password);
     let (f, actor, cost, pw) = (
         form.clone(),
-        admin.user.id.clone(),
+        actor(&admin, &req),
         state.config.bcrypt_cost,
         generated.clone(),
     );
@@ -222,102 +204,4 @@ pub async fn create(
             )
         }
     }
-}
-
-async fn load(state: &web::Data<AppState>, id: String) -> Result<users::User, PageError> {
-    state
-        .db
-        .run(move |c| users::find(c, &id).map_err(DbError::from))
-        .await?
-        .ok_or(PageError::NotFound)
-}
-
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
-    let id = path.into_inner();
-    let user = load(&state, id.clone()).await?;
-    let password = match session.remove_as::<(String, String)>(NEW_PASSWORD) {
-        Some(Ok((for_id, p))) if for_id == id => Some(p),
-        _ => None,
-    };
-    let mut ctx = page::context(&state, &session, Some(&admin));
-    ctx.insert(
-        "person",
-        &json!({
-            "id": user.id, "username": user.username, "email": user.email,
-            "is_admin": user.is_admin, "disabled": user.disabled,
-            "created": crate::timefmt::rfc3339(user.created_at),
-            "last_login": user.last_login_at.map(crate::timefmt::rfc3339),
-        }),
-    );
-    ctx.insert("password", &password);
-    ctx.insert("is_self", &(user.id == admin.user.id));
-    page::render(&state, "admin_user.html", &ctx)
-}
-
-/// POST /admin/users/{id}/{step}: disable, enable or reset-password.
-pub async fn act(
-    state: web::Data<AppState>,
-    session: Session,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
-    session::check_csrf(&session, &form.csrf_token)?;
-    let (id, step) = path.into_inner();
-    let user = load(&state, id.clone()).await?;
-    if user.id == admin.user.id && step == "disable" {
-        return Err(PageError::BadRequest(
-            "You cannot disable your own account.".into(),
-        ));
-    }
-    let (actor, cost) = (admin.user.id.clone(), state.config.bcrypt_cost);
-    let message = match step.as_str() {
-        "disable" | "enable" => {
-            let disabled = step == "disable";
-            let u = user.clone();
-            state
-                .db
-                .run(move |c| Ok::<_, DbError>(accounts::set_disabled(c, &u, disabled, &actor)))
-                .await?
-                .map_err(account_error)?;
-            if disabled {
-                format!(
-                    "{} is disabled: their sessions have ended and their tokens are revoked.",
-                    user.username
-                )
-            } else {
-                format!("{} can sign in again.", user.username)
-            }
-        }
-        "reset-password" => {
-            let new = accounts::generate_password();
-            let (u, p) = (user.clone(), new.clone());
-            state
-                .db
-                .run(move |c| Ok::<_, DbError>(accounts::set_password(c, &u, &p, &p, cost, &actor)))
-                .await?
-                .map_err(account_error)?;
-            let _ = session.insert(NEW_PASSWORD, (user.id.clone(), new));
-            format!(
-                "{} has a new one-time password; their sessions have ended.",
-                user.username
-            )
-        }
-        _ => return Err(PageError::NotFound),
-    };
-    session::set_flash(&session, &message);
-    Ok(see_other(&format!("/admin/users/{id}")))
 }

@@ -9,11 +9,18 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "keyward.css",
-    content_type: "text/css; charset=utf-8",
-    body: include_bytes!("../../static/keyward.css"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "keyward.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/keyward.css"),
+    },
+    Asset {
+        name: "keyward.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/keyward.js"),
+    },
+];
 
 pub async fn serve(name: web::Path<String>) -> HttpResponse {
     match ASSETS.iter().find(|a| a.name == name.as_str()) {

@@ -31,6 +31,19 @@ impl From<DbError> for PageError {
     }
 }
 
+/// A refused account change shows its message; the rest as usual.
+impl From<crate::accounts::AccountError> for PageError {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError;
+        match e {
+            AccountError::Invalid { message, .. } => PageError::BadRequest(message),
+            AccountError::NotFound(_) => PageError::NotFound,
+            AccountError::Hash(e) => PageError::Internal(e.to_string()),
+            AccountError::Db(e) => DbError::from(e).into(),
+        }
+    }
+}
+
 impl PageError {
     fn title_and_message(&self) -> (&'static str, String) {
         match self {

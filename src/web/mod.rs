@@ -6,6 +6,8 @@ pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_keys;
 pub mod admin_scopes;
+pub mod admin_settings;
+pub mod admin_user;
 pub mod admin_users;
 pub mod assets;
 pub mod authorize;
@@ -53,12 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/keys", web::get().to(admin_keys::list))
+        .route("/admin/settings", web::get().to(admin_settings::show))
+        .route("/admin/settings", web::post().to(admin_settings::save))
         .route("/admin/audit", web::get().to(admin_audit::list))
         .route("/admin/users", web::get().to(admin_users::list))
         .route("/admin/users", web::post().to(admin_users::create))
         .route("/admin/users/new", web::get().to(admin_users::new))
-        .route("/admin/users/{id}", web::get().to(admin_users::show))
-        .route("/admin/users/{id}/{step}", web::post().to(admin_users::act))
+        .route("/admin/users/{id}", web::get().to(admin_user::show))
+        .route("/admin/users/{id}", web::post().to(admin_user::save))
+        .route(
+            "/admin/users/{id}/consents/revoke",
+            web::post().to(admin_user::revoke_consent),
+        )
+        .route("/admin/users/{id}/{step}", web::post().to(admin_user::act))
         .route("/admin/scopes", web::get().to(admin_scopes::list))
         .route("/admin/scopes", web::post().to(admin_scopes::create))
         .route("/admin/scopes/{name}", web::get().to(admin_scopes::edit))

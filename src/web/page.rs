@@ -69,3 +69,20 @@ pub fn see_other(location: &str) -> HttpResponse {
 pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }
+
+/// The validator's messages, one per field (the first, when several fail).
+pub fn field_errors(e: &validator::ValidationErrors) -> std::collections::HashMap<String, String> {
+    e.field_errors()
+        .iter()
+        .filter_map(|(field, errs)| {
+            errs.first().map(|err| {
+                let message = err
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("Check the {field} field."));
+                (field.to_string(), message)
+            })
+        })
+        .collect()
+}

@@ -95,6 +95,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_confirm.html"),
     ),
     (
+        "admin_settings.html",
+        include_str!("../../templates/admin_settings.html"),
+    ),
+    (
         "admin_client_delete.html",
         include_str!("../../templates/admin_client_delete.html"),
     ),

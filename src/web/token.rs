@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::batch::BatchError;
 use crate::db::DbError;
-use crate::issuance;
+use crate::issuance::{self, Issuer};
 use crate::oauth::client_auth::{self, Presented};
 use crate::oauth::error::OAuthError;
 use crate::oauth::token::{self, TokenResponse};
@@ -103,7 +103,7 @@ async fn grant(
     presented: Presented,
 ) -> Result<TokenResponse, OAuthError> {
     let issuer =
-        state.published.snapshot().issuer.clone().ok_or_else(|| {
+        state.published.snapshot().token_issuer().ok_or_else(|| {
             OAuthError::temporarily_unavailable("the issuer is not configured yet")
         })?;
     if params.get("grant_type").map(String::as_str) == Some("client_credentials") {
@@ -136,7 +136,7 @@ async fn grant(
 /// ordinary path decides from the database and gives the authoritative answer.
 async fn client_credentials_from_cache(
     state: &web::Data<AppState>,
-    issuer: &str,
+    issuer: &Issuer,
     params: &HashMap<String, String>,
     presented: &Presented,
 ) -> Result<Option<TokenResponse>, OAuthError> {

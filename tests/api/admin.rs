@@ -27,7 +27,7 @@ async fn anonymous_visitors_sign_in_first_and_members_are_refused() {
             is_admin: false,
         },
         4,
-        "test",
+        &"test".into(),
     )
     .unwrap();
     assert_eq!(

@@ -39,7 +39,7 @@ pub fn register(
         ..ClientSpec::default()
     };
     extra(&mut spec);
-    let (c, secret) = clients::create(&mut app.db.conn(), &spec, "test").unwrap();
+    let (c, secret) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
     App {
         id: c.id,
         secret: secret.map(|s| s.expose().to_owned()),

@@ -118,7 +118,7 @@ async fn openidconnect_public_client_es256() {
         None,
         keyward::crypto::keys::Algorithm::ES256,
         0,
-        "test",
+        &"test".into(),
     )
     .unwrap();
     let rs = keyward::store::keys::list(&mut conn)
@@ -126,7 +126,7 @@ async fn openidconnect_public_client_es256() {
         .into_iter()
         .find(|k| k.alg == "RS256")
         .unwrap();
-    keyward::signing::retire(&mut conn, &rs.kid, "test").unwrap();
+    keyward::signing::retire(&mut conn, &rs.kid, &"test".into()).unwrap();
     let switched = crate::helpers::eventually(10, || async {
         let doc: serde_json::Value = app
             .get("/.well-known/openid-configuration")

@@ -99,7 +99,14 @@ async fn metadata_is_503_until_the_issuer_is_known_and_jwks_starts_empty() {
 #[tokio::test]
 async fn discovery_documents_describe_what_is_served() {
     let app = spawn_app_with(&[("KEYWARD_ISSUER", "https://id.example.com/")]).await;
-    signing::rotate(&mut app.db.conn(), None, Algorithm::RS256, 2048, "test").unwrap();
+    signing::rotate(
+        &mut app.db.conn(),
+        None,
+        Algorithm::RS256,
+        2048,
+        &"test".into(),
+    )
+    .unwrap();
     // Another instance started after the key exists sees it at once.
     let app2 = spawn_instance(&app.db, &[("KEYWARD_ISSUER", "https://id.example.com/")]).await;
 
@@ -227,7 +234,7 @@ async fn every_algorithm_verifies_with_a_relying_party_library() {
     let app = spawn_app_with(&[("KEYWARD_ISSUER", ISSUER), FAST_SYNC]).await;
     let mut conn = app.db.conn();
     for alg in Algorithm::ALL {
-        signing::rotate(&mut conn, None, alg, 2048, "test").unwrap();
+        signing::rotate(&mut conn, None, alg, 2048, &"test".into()).unwrap();
     }
     assert!(
         eventually(10, || async {
@@ -277,7 +284,8 @@ async fn rotation_keeps_old_tokens_valid_until_revoked_on_every_instance() {
     let extra = [("KEYWARD_ISSUER", ISSUER), FAST_SYNC];
     let a = spawn_instance(&db, &extra).await;
     let b = spawn_instance(&db, &extra).await;
-    let kid1 = signing::rotate(&mut db.conn(), None, Algorithm::RS256, 2048, "test").unwrap();
+    let kid1 =
+        signing::rotate(&mut db.conn(), None, Algorithm::RS256, 2048, &"test".into()).unwrap();
     assert!(
         eventually(10, || async {
             jwks_kids(&a.http, &a.address).await == vec![kid1.clone()]
@@ -324,7 +332,7 @@ async fn rotation_keeps_old_tokens_valid_until_revoked_on_every_instance() {
     rp_verifies(fetch_jwks(&b.address).await, &after).unwrap();
 
     // Revoked: gone from the JWKS everywhere, and the old token no longer verifies.
-    signing::revoke(&mut db.conn(), &kid1, "test").unwrap();
+    signing::revoke(&mut db.conn(), &kid1, &"test".into()).unwrap();
     for inst in [&a, &b] {
         assert!(
             eventually(10, || async {
@@ -351,8 +359,8 @@ fn header_kid(token: &str) -> String {
 fn retired_keys_are_revoked_when_their_retention_ends() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let old = signing::rotate(&mut conn, None, Algorithm::ES256, 0, "test").unwrap();
-    let new = signing::rotate(&mut conn, None, Algorithm::ES256, 0, "test").unwrap();
+    let old = signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
+    let new = signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
     assert_eq!(
         signing::expire_retired(&mut conn, store::now()).unwrap(),
         0,
@@ -373,15 +381,15 @@ fn retired_keys_are_revoked_when_their_retention_ends() {
     );
     // The last active key cannot be retired; a missing one is named.
     assert!(matches!(
-        signing::retire(&mut conn, &new, "test"),
+        signing::retire(&mut conn, &new, &"test".into()),
         Err(signing::LifecycleError::LastActiveKey(_))
     ));
     assert!(matches!(
-        signing::retire(&mut conn, "nope", "test"),
+        signing::retire(&mut conn, "nope", &"test".into()),
         Err(signing::LifecycleError::NotFound(_))
     ));
     assert!(matches!(
-        signing::retire(&mut conn, &old, "test"),
+        signing::retire(&mut conn, &old, &"test".into()),
         Err(signing::LifecycleError::NotActive { .. })
     ));
 }

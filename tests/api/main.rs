@@ -4,6 +4,8 @@
 //! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
 mod admin;
+mod admin_people;
+mod admin_settings;
 mod cli;
 mod clients;
 mod flows;

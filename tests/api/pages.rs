@@ -614,7 +614,21 @@ async fn a_bumped_epoch_ends_older_sessions() {
     let user = keyward::store::users::find_by_username(&mut conn, ADMIN)
         .unwrap()
         .unwrap();
-    keyward::accounts::set_disabled(&mut conn, &user, true, "test").unwrap();
+    // The only administrator cannot be disabled: add another first.
+    keyward::accounts::create(
+        &mut conn,
+        &keyward::accounts::NewAccount {
+            username: "second-admin",
+            email: None,
+            password: "quiet-harbour-lamp-88",
+            password_confirmation: "quiet-harbour-lamp-88",
+            is_admin: true,
+        },
+        4,
+        &"test".into(),
+    )
+    .unwrap();
+    keyward::accounts::set_disabled(&mut conn, &user, true, &"test".into()).unwrap();
     assert_eq!(
         c.get(app.url("/account")).send().await.unwrap().status(),
         303

@@ -797,7 +797,7 @@ async fn metrics_scope_is_built_in_and_no_client_gets_it_by_default() {
             ..ClientSpec::default()
         },
     ] {
-        let (c, _) = clients::create(&mut app.db.conn(), &spec, "test").unwrap();
+        let (c, _) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
         assert!(
             !c.allowed_scope_list().contains(&"metrics".to_owned()),
             "{}",

@@ -22,7 +22,7 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
     ])
     .await;
     let mut conn = app.db.conn();
-    keyward::signing::rotate(&mut conn, None, Algorithm::ES256, 0, "test").unwrap();
+    keyward::signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:read", "Read the API", &[])).unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:write", "Write the API", &[])).unwrap();
     let spec = ClientSpec {
@@ -34,7 +34,7 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
         auth_method: Some(auth_method.into()),
         ..ClientSpec::default()
     };
-    let (client, secret) = clients::create(&mut conn, &spec, "test").unwrap();
+    let (client, secret) = clients::create(&mut conn, &spec, &"test".into()).unwrap();
     // The key ring picks up the new key within a sync interval.
     assert!(
         crate::helpers::eventually(10, || async {
@@ -287,7 +287,7 @@ async fn a_public_client_cannot_use_client_credentials() {
         redirect_uris: vec!["http://127.0.0.1:5173/cb".into()],
         ..ClientSpec::default()
     };
-    let (spa, _) = clients::create(&mut app.db.conn(), &spec, "test").unwrap();
+    let (spa, _) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
     let (s, _, body) = error_of(
         post_token(
             &app,
@@ -315,7 +315,7 @@ async fn client_changes_apply_to_the_next_grant_at_once() {
     // A rotated secret: the old one fails at once, the new one works.
     let new_secret = {
         let mut conn = app.db.conn();
-        clients::rotate_secret(&mut conn, &m.id, "test").unwrap()
+        clients::rotate_secret(&mut conn, &m.id, &"test".into()).unwrap()
     };
     let (status, _, body) =
         error_of(post_token(&app, Some((&m.id, &m.secret)), &grant).await).await;
@@ -376,7 +376,7 @@ async fn client_changes_apply_to_the_next_grant_at_once() {
     );
     {
         let mut conn = app.db.conn();
-        clients::delete(&mut conn, &m.id, "test").unwrap();
+        clients::delete(&mut conn, &m.id, &"test".into()).unwrap();
     }
     let (status, _, body) =
         error_of(post_token(&app, Some((&m.id, new_secret.expose())), &grant).await).await;

@@ -1,0 +1,263 @@
+//! The settings page (organisation name, issuer, default lifetimes) and the
+//! "Integrate" panel of an app's page.
+
+use keyward::clients::{self, ClientSpec};
+use keyward::store;
+use serde_json::Value;
+
+use crate::helpers::{browser, TestApp};
+use crate::pages::{csrf, get_html, location, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD};
+
+async fn admin_browser(app: &TestApp) -> reqwest::Client {
+    let http = browser();
+    assert_eq!(
+        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    http
+}
+
+async fn post_settings(
+    app: &TestApp,
+    http: &reqwest::Client,
+    token: &str,
+    fields: [(&str, &str); 4],
+) -> reqwest::Response {
+    let mut form = vec![("csrf_token", token)];
+    form.extend_from_slice(&fields);
+    http.post(app.url("/admin/settings"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn settings_validate_save_and_take_effect_at_once() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, html) = get_html(&http, &app.url("/admin/settings")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"Acme Ops\""), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{}\"", app.address)),
+        "{html}"
+    );
+    assert!(html.contains("value=\"3600\"") && html.contains("value=\"2592000\""));
+    assert!(
+        html.contains("Changing the issuer breaks every app"),
+        "{html}"
+    );
+    let token = csrf(&html);
+    let issuer = app.address.as_str();
+
+    // Each bad value: 422, its message by its field, typed values kept.
+    for (fields, message) in [
+        (
+            [
+                ("org_name", " "),
+                ("issuer", issuer),
+                ("default_access_token_ttl", "600"),
+                ("default_refresh_token_ttl", "7200"),
+            ],
+            "Enter a name of 1 to 100 characters.",
+        ),
+        (
+            [
+                ("org_name", "Acme Platform"),
+                ("issuer", "http://id.acme.example"),
+                ("default_access_token_ttl", "600"),
+                ("default_refresh_token_ttl", "7200"),
+            ],
+            "The issuer must use https",
+        ),
+        (
+            [
+                ("org_name", "Acme Platform"),
+                ("issuer", "https://id.acme.example/?x=1"),
+                ("default_access_token_ttl", "600"),
+                ("default_refresh_token_ttl", "7200"),
+            ],
+            "must not have a query",
+        ),
+        (
+            [
+                ("org_name", "Acme Platform"),
+                ("issuer", issuer),
+                ("default_access_token_ttl", "ten"),
+                ("default_refresh_token_ttl", "7200"),
+            ],
+            "Give a whole number of seconds.",
+        ),
+        (
+            [
+                ("org_name", "Acme Platform"),
+                ("issuer", issuer),
+                ("default_access_token_ttl", "30"),
+                ("default_refresh_token_ttl", "7200"),
+            ],
+            "Give 60 seconds to 1 day",
+        ),
+        (
+            [
+                ("org_name", "Acme Platform"),
+                ("issuer", issuer),
+                ("default_access_token_ttl", "600"),
+                ("default_refresh_token_ttl", "99999999"),
+            ],
+            "Give 60 seconds to 366 days",
+        ),
+    ] {
+        let res = post_settings(&app, &http, &token, fields).await;
+        assert_eq!(res.status(), 422, "{fields:?}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(message), "{message}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(html.contains(&format!("value=\"{}\"", fields[2].1)), "kept");
+    }
+    let stored = keyward::site::load(&mut app.db.conn()).unwrap();
+    assert_eq!(stored.org_name, "Acme Ops", "nothing saved");
+    assert_eq!(stored.default_access_token_ttl, 3600);
+
+    // Without the CSRF token: refused, nothing saved.
+    let res = http
+        .post(app.url("/admin/settings"))
+        .form(&[
+            ("org_name", "Evil"),
+            ("issuer", issuer),
+            ("default_access_token_ttl", "600"),
+            ("default_refresh_token_ttl", "7200"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // A good change: the same issuer spelled with a trailing slash, a new
+    // name, shorter lifetimes. All in force at once.
+    let new_issuer = format!("{}/", app.address);
+    let res = post_settings(
+        &app,
+        &http,
+        &token,
+        [
+            ("org_name", "Acme Platform"),
+            ("issuer", &new_issuer),
+            ("default_access_token_ttl", "600"),
+            ("default_refresh_token_ttl", "7200"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/admin/settings");
+    let (_, html) = get_html(&http, &app.url("/admin/settings")).await;
+    assert!(html.contains("The settings are saved and in force."));
+    assert!(
+        html.contains("<title>Settings · Admin · Acme Platform</title>"),
+        "{html}"
+    );
+    let doc: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], new_issuer.as_str());
+    assert_eq!(doc["token_endpoint"], format!("{}/token", app.address));
+
+    // A client with no lifetime of its own now gets the new default.
+    let spec = ClientSpec {
+        name: "Backup job".into(),
+        grant_types: Some(vec!["client_credentials".into()]),
+        scopes: Some(vec![]),
+        ..ClientSpec::default()
+    };
+    let (job, secret) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&job.id, Some(secret.unwrap().expose()))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["expires_in"], 600);
+
+    // One audit event, with the address and what changed from what.
+    let events = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("settings.".into()),
+            actor: None,
+            before: None,
+            limit: 10,
+        },
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
+    let detail: Value = serde_json::from_str(events[0].detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["org_name"]["from"], "Acme Ops");
+    assert_eq!(detail["org_name"]["to"], "Acme Platform");
+    assert_eq!(detail["default_access_token_ttl"]["to"], 600);
+    assert_eq!(detail["issuer"]["to"], new_issuer.as_str());
+
+    // Members may not see the page.
+    let anon = browser();
+    let res = anon.get(app.url("/admin/settings")).send().await.unwrap();
+    assert_eq!(location(&res), "/login?return_to=%2Fadmin%2Fsettings");
+}
+
+#[tokio::test]
+async fn the_integrate_panel_has_ready_settings_and_copy_buttons() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let grafana = ClientSpec {
+        name: "Grafana".into(),
+        redirect_uris: vec!["https://grafana.acme.example/login/generic_oauth".into()],
+        ..ClientSpec::default()
+    };
+    let (g, secret) = clients::create(&mut app.db.conn(), &grafana, &"test".into()).unwrap();
+    let (_, html) = get_html(&http, &app.url(&format!("/admin/clients/{}", g.id))).await;
+    for expected in [
+        "Any OpenID Connect library",
+        "oauth2-proxy",
+        "Grafana (generic OAuth)",
+        &format!("oidc_issuer_url = &quot;{}&quot;", app.address),
+        &format!("client_id = {}", g.id),
+        &format!("token_url = {}/token", app.address),
+        "data-copy=\"snippet-grafana\"",
+        "<script src=\"/static/keyward.js\" defer></script>",
+    ] {
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+    assert!(
+        !html.contains(secret.unwrap().expose()),
+        "the secret is never in a snippet"
+    );
+    assert!(!html.contains("snippet-prometheus"));
+
+    let metrics = ClientSpec {
+        name: "Prometheus".into(),
+        grant_types: Some(vec!["client_credentials".into()]),
+        scopes: Some(vec!["metrics".into()]),
+        ..ClientSpec::default()
+    };
+    let (p, _) = clients::create(&mut app.db.conn(), &metrics, &"test".into()).unwrap();
+    let (_, html) = get_html(&http, &app.url(&format!("/admin/clients/{}", p.id))).await;
+    assert!(html.contains("Prometheus scrape_config"), "{html}");
+    assert!(html.contains(&format!("client_id: {}", p.id)));
+    assert!(html.contains("scopes: [metrics]"));
+    assert!(!html.contains("oauth2-proxy"));
+
+    // The copy script is served from here (the CSP allows only local scripts).
+    let res = app.get("/static/keyward.js").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(res.text().await.unwrap().contains("navigator.clipboard"));
+}
