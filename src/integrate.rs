@@ -20,31 +20,35 @@ pub struct Snippet {
     pub body: String,
 }
 
-/// The registered redirect URI ending in `suffix`, or a hint to register one.
-fn callback(client: &Client, suffix: &str) -> (String, Option<String>) {
+/// The registered redirect URI ending in `suffix` and a note saying so, or a
+/// placeholder on `host` and a note asking to register it.
+fn callback(client: &Client, host: &str, suffix: &str) -> (String, String) {
     match client
         .redirect_uri_list()
         .into_iter()
         .find(|u| u.ends_with(suffix))
     {
-        Some(u) => (u, None),
+        Some(u) => {
+            let note = format!("It returns to {u}, which is registered.");
+            (u, note)
+        }
         None => (
-            format!("https://<app host>{suffix}"),
-            Some(format!(
-                " Register https://<app host>{suffix} as a redirect URI first: only registered ones are accepted."
-            )),
+            format!("https://{host}{suffix}"),
+            format!(
+                "Register https://{host}{suffix} as a redirect URI first (Edit settings): only registered ones are accepted."
+            ),
         ),
     }
 }
 
-/// The scopes to ask for: the defaults, else every allowed scope.
+/// The scopes to ask for: every scope the app is allowed, but
+/// `offline_access`, which tools that keep their own sessions do not need.
 fn scopes(client: &Client) -> Vec<String> {
-    let defaults = client.default_scope_list();
-    if defaults.is_empty() {
-        client.allowed_scope_list()
-    } else {
-        defaults
-    }
+    client
+        .allowed_scope_list()
+        .into_iter()
+        .filter(|s| s != "offline_access")
+        .collect()
 }
 
 pub fn snippets(issuer: &str, org_name: &str, client: &Client) -> Vec<Snippet> {
@@ -113,7 +117,7 @@ fn generic(issuer: &str, client: &Client, secret: Option<&str>) -> Snippet {
 }
 
 fn oauth2_proxy(issuer: &str, client: &Client, secret: &str) -> Snippet {
-    let (redirect, hint) = callback(client, "/oauth2/callback");
+    let (redirect, hint) = callback(client, "<app host>", "/oauth2/callback");
     let body = format!(
         "# oauth2-proxy.cfg\n\
          provider = \"oidc\"\n\
@@ -132,16 +136,13 @@ fn oauth2_proxy(issuer: &str, client: &Client, secret: &str) -> Snippet {
     Snippet {
         id: "snippet-oauth2-proxy",
         title: "oauth2-proxy",
-        note: format!(
-            "Puts sign-in in front of an app that has none.{}",
-            hint.unwrap_or_default()
-        ),
+        note: format!("Puts sign-in in front of an app that has none. {hint}"),
         body,
     }
 }
 
 fn grafana(issuer: &str, org_name: &str, client: &Client, secret: &str) -> Snippet {
-    let (_, hint) = callback(client, "/login/generic_oauth");
+    let (_, hint) = callback(client, "<grafana host>", "/login/generic_oauth");
     let name = if org_name.is_empty() {
         "Keyward"
     } else {
@@ -171,10 +172,7 @@ fn grafana(issuer: &str, org_name: &str, client: &Client, secret: &str) -> Snipp
     Snippet {
         id: "snippet-grafana",
         title: "Grafana (generic OAuth)",
-        note: format!(
-            "Grafana's redirect URI is https://<grafana host>/login/generic_oauth.{}",
-            hint.unwrap_or_default()
-        ),
+        note: format!("Grafana signs in at /login/generic_oauth. {hint}"),
         body,
     }
 }
@@ -204,7 +202,8 @@ fn prometheus(issuer: &str, client: &Client, secret: &str) -> Snippet {
          \x20     - targets: [\"{host}\"]\n\
          \x20   oauth2:\n\
          \x20     client_id: {}\n\
-         \x20     client_secret: {secret}   # or client_secret_file: /etc/prometheus/keyward-secret\n\
+         \x20     # or client_secret_file: /etc/prometheus/keyward-secret\n\
+         \x20     client_secret: {secret}\n\
          \x20     token_url: {}\n\
          \x20     scopes: [metrics]\n",
         client.id,
@@ -222,8 +221,13 @@ fn prometheus(issuer: &str, client: &Client, secret: &str) -> Snippet {
 
 fn curl(issuer: &str, client: &Client) -> Snippet {
     let scope = client.allowed_scope_list().join(" ");
+    let scope_arg = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(" -d scope='{scope}'")
+    };
     let body = format!(
-        "curl -s -u '{}:<client secret>' \\\n  -d grant_type=client_credentials -d scope='{scope}' \\\n  {}\n",
+        "curl -s -u '{}:<client secret>' \\\n  -d grant_type=client_credentials{scope_arg} \\\n  {}\n",
         client.id,
         discovery::endpoint(issuer, TOKEN_PATH),
     );

@@ -238,6 +238,12 @@ pub async fn act(
             "You cannot disable your own account.".into(),
         ));
     }
+    if user.id == admin.user.id && step == "reset-password" {
+        // It would end this very session before the new password is shown.
+        return Err(PageError::BadRequest(
+            "Change your own password on your account page.".into(),
+        ));
+    }
     let (actor, cost) = (actor(&admin, &req), state.config.bcrypt_cost);
     let message = match step.as_str() {
         "disable" | "enable" => {

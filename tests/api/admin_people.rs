@@ -135,6 +135,15 @@ async fn admins_edit_profiles_and_roles_with_the_account_rules() {
         .unwrap()
         .contains("cannot remove your own administrator role"));
     assert!(user(&app, ADMIN).is_admin);
+    // Nor reset their own password here (it would end this session first).
+    let res = post_form(
+        &http,
+        &format!("{mine}/reset-password"),
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(get_html(&http, &mine).await.0, 200, "still signed in");
     let res = accounts::set_disabled(&mut app.db.conn(), &me, true, &"test".into());
     assert!(
         matches!(

@@ -92,11 +92,35 @@ try {
       await shot(page, '12-admin-app-delete');
       for (const [path, name] of [['/admin/users', '13-admin-users'], ['/admin/users/new', '14-admin-user-new'],
         ['/admin/scopes', '15-admin-scopes'], ['/admin/scopes/email', '16-admin-scope-edit'],
-        ['/admin/keys', '17-admin-keys'], ['/admin/audit', '18-admin-audit']]) {
+        ['/admin/keys', '17-admin-keys'], ['/admin/audit', '18-admin-audit'],
+        ['/admin/settings', '19-admin-settings']]) {
         await page.goto(`${base}${path}`);
         check((await page.textContent('h1')).length > 0, `${path} renders`);
         await shot(page, name);
       }
+    }
+    if (width === 1280) {
+      await page.goto(`${base}/admin/users`);
+      await page.click('table >> text=admin');
+      check((await page.textContent('h1')).includes('admin'), 'a person\'s page');
+      await shot(page, '20-admin-user');
+      await page.fill('#email', 'not-an-email');
+      await page.click('form[action^="/admin/users/"] button[type=submit]');
+      check((await page.textContent('#email-error')).includes('email address'), 'field error shown');
+      await shot(page, '20b-admin-user-error');
+      await page.goto(`${base}/admin/settings`);
+      await page.fill('#default_access_token_ttl', '5');
+      await page.click('main button[type=submit]');
+      check((await page.textContent('#access-error')).includes('60 seconds'), 'lifetime error shown');
+      await shot(page, '19b-admin-settings-error');
+      await page.goto(`${base}/admin/clients/new`);
+      await page.fill('#name', 'Prometheus');
+      await page.uncheck('input[value=authorization_code]');
+      await page.uncheck('input[value=refresh_token]');
+      await page.check('input[value=client_credentials]');
+      await page.click('main button[type=submit]');
+      check((await page.textContent('#integrate')).includes('scrape_config'), 'prometheus snippet');
+      await shot(page, '21-admin-app-machine-integrate');
     }
     await context.close();
   }
