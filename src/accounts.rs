@@ -20,6 +20,12 @@ pub enum AccountError {
         field: &'static str,
         message: String,
     },
+    /// The username or email belongs to another account.
+    #[error("{field}: {message}")]
+    Taken {
+        field: &'static str,
+        message: String,
+    },
     #[error("no such user: {0}")]
     NotFound(String),
     #[error(transparent)]
@@ -34,6 +40,13 @@ impl AccountError {
             field,
             message: message.into(),
         }
+    }
+}
+
+fn email_taken() -> AccountError {
+    AccountError::Taken {
+        field: "email",
+        message: "Another account uses this email.".into(),
     }
 }
 
@@ -98,14 +111,14 @@ fn check_unique(
     email: Option<&str>,
 ) -> Result<(), AccountError> {
     if users::find_by_username(conn, username)?.is_some() {
-        return Err(AccountError::invalid("username", "This username is taken."));
+        return Err(AccountError::Taken {
+            field: "username",
+            message: "This username is taken.".into(),
+        });
     }
     if let Some(e) = email {
         if users::find_by_email(conn, e)?.is_some() {
-            return Err(AccountError::invalid(
-                "email",
-                "Another account uses this email.",
-            ));
+            return Err(email_taken());
         }
     }
     Ok(())
@@ -288,10 +301,7 @@ pub fn update(
             users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
         if let Some(key) = email_key.as_deref() {
             if users::find_by_email(c, key)?.is_some_and(|other| other.id != user.id) {
-                return Err(AccountError::invalid(
-                    "email",
-                    "Another account uses this email.",
-                ));
+                return Err(email_taken());
             }
         }
         users::update_profile(c, &user.id, &row)?;
@@ -317,9 +327,7 @@ pub fn update(
     })
     .map_err(|e| match e {
         // A concurrent change to the same email loses on the unique index.
-        AccountError::Db(ref d) if crate::db::is_unique_violation(d) => {
-            AccountError::invalid("email", "Another account uses this email.")
-        }
+        AccountError::Db(ref d) if crate::db::is_unique_violation(d) => email_taken(),
         other => other,
     })
 }
@@ -344,6 +352,29 @@ pub fn revoke_consent(
             )?;
         }
         Ok(revoked)
+    })
+}
+
+/// Deletes an account with its consents, codes and tokens (never the last
+/// administrator).
+pub fn delete(
+    conn: &mut DbConn,
+    user: &users::User,
+    actor: &audit::Actor,
+) -> Result<(), AccountError> {
+    conn.transaction(|c| {
+        let current =
+            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+        check_keeps_an_admin(c, &current)?;
+        users::delete(c, &user.id)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("user.delete", true)
+                .by(actor)
+                .target(user.id.clone())
+                .detail(serde_json::json!({ "username": current.username })),
+        )?;
+        Ok(())
     })
 }
 

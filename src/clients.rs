@@ -59,7 +59,13 @@ pub struct ClientSpec {
     pub require_pkce: bool,
     pub access_ttl: Option<i64>,
     pub refresh_ttl: Option<i64>,
+    /// May be allowed the built-in `admin` scope (the admin API, by client
+    /// credentials). Confidential clients only.
+    pub admin_capable: bool,
 }
+
+/// The scope only admin-capable clients may be allowed.
+pub const ADMIN_SCOPE: &str = "admin";
 
 fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ClientError> {
     if allowed.contains(&value) {
@@ -137,6 +143,18 @@ fn build(
             vec![]
         }
     });
+    if spec.admin_capable && spec.public {
+        return Err(invalid(
+            "admin_capable",
+            "A public client cannot be admin-capable: the admin API needs client credentials.",
+        ));
+    }
+    if !spec.admin_capable && scopes.iter().any(|s| s == ADMIN_SCOPE) {
+        return Err(invalid(
+            "scopes",
+            "Only an admin-capable client may be allowed the admin scope.",
+        ));
+    }
     let known = store::scopes::find_many(conn, &scopes)?;
     if let Some(unknown) = scopes.iter().find(|s| !known.iter().any(|k| &k.name == *s)) {
         return Err(invalid("scopes", format!("There is no scope '{unknown}'.")));
@@ -196,7 +214,7 @@ fn build(
         launch_url: None,
         show_on_portal: false,
         resource_server: false,
-        admin_capable: false,
+        admin_capable: spec.admin_capable,
         disabled: false,
         created_at: t,
         updated_at: t,
@@ -324,7 +342,6 @@ pub fn update(
     client.launch_url = launch_url.map(str::to_owned);
     client.show_on_portal = placement.show_on_portal;
     client.resource_server = placement.resource_server;
-    client.admin_capable = current.admin_capable;
     conn.transaction(|c| {
         clients::update_policy(c, id, &clients::PolicyChanges::from(&client))?;
         store::settings::increment(c, store::settings::METADATA_VERSION)?;
@@ -411,6 +428,10 @@ pub fn to_json(c: &Client) -> serde_json::Value {
         "token_format": c.token_format,
         "access_token_ttl": c.access_token_ttl,
         "refresh_token_ttl": c.refresh_token_ttl,
+        "launch_url": c.launch_url,
+        "show_on_portal": c.show_on_portal,
+        "resource_server": c.resource_server,
+        "admin_capable": c.admin_capable,
         "disabled": c.disabled,
         "created_at": c.created_at,
     })

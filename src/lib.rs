@@ -4,6 +4,8 @@
 //! binary (`main.rs`) and the integration tests both go through it.
 
 pub mod accounts;
+pub mod api;
+pub mod api_keys;
 pub mod batch;
 pub mod client_cache;
 pub mod clients;

@@ -2,6 +2,8 @@
 //! subcommand reads the same configuration as the server (environment
 //! variables) and applies pending migrations before it touches the database.
 
+mod admin_cli;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +60,12 @@ enum Command {
     /// Manage OAuth clients (the apps that sign in through Keyward).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage scopes and the claims they release.
+    #[command(subcommand)]
+    Scope(admin_cli::ScopeCommand),
+    /// Manage admin API keys.
+    #[command(subcommand)]
+    Apikey(admin_cli::ApiKeyCommand),
     /// Ask the running server (at KEYWARD_BIND) whether it is up; exit 0 if so.
     /// For container health checks.
     Health {
@@ -196,6 +204,9 @@ struct ClientAddArgs {
     /// Refresh-token lifetime in seconds.
     #[arg(long = "refresh-ttl")]
     refresh_ttl: Option<i64>,
+    /// May be allowed the `admin` scope (the admin API by client credentials).
+    #[arg(long = "admin-capable")]
+    admin_capable: bool,
     #[arg(long)]
     json: bool,
 }
@@ -231,6 +242,10 @@ fn main() -> ExitCode {
         Command::Key(cmd) => key(&config, cmd),
         Command::User(cmd) => user(&config, cmd),
         Command::Client(cmd) => client(&config, cmd),
+        Command::Scope(cmd) => open_database(&config).and_then(|mut c| admin_cli::scope(&mut c, cmd)),
+        Command::Apikey(cmd) => {
+            open_database(&config).and_then(|mut c| admin_cli::apikey(&mut c, cmd))
+        }
         Command::SetupCode => setup_code(&config),
         Command::Setup {
             org,
@@ -601,6 +616,7 @@ fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 require_pkce,
                 access_ttl,
                 refresh_ttl,
+                admin_capable,
                 json,
             } = *args;
             let spec = ClientSpec {
@@ -617,6 +633,7 @@ fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 require_pkce,
                 access_ttl,
                 refresh_ttl,
+                admin_capable,
             };
             let (client, secret) = clients::create(&mut conn, &spec, &Actor::cli())?;
             print_client(&client, secret.as_ref().map(|s| s.expose()), json)?;

@@ -206,7 +206,9 @@ impl SetupError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             SetupError::Invalid { field, .. } => Some(field),
-            SetupError::Account(AccountError::Invalid { field, .. }) => Some(field),
+            SetupError::Account(
+                AccountError::Invalid { field, .. } | AccountError::Taken { field, .. },
+            ) => Some(field),
             _ => None,
         }
     }
@@ -214,7 +216,9 @@ impl SetupError {
     pub fn user_message(&self) -> String {
         match self {
             SetupError::Invalid { message, .. } => message.clone(),
-            SetupError::Account(AccountError::Invalid { message, .. }) => message.clone(),
+            SetupError::Account(
+                AccountError::Invalid { message, .. } | AccountError::Taken { message, .. },
+            ) => message.clone(),
             SetupError::AlreadyComplete => "Setup is already complete.".into(),
             _ => "Setup could not be completed; the error has been logged.".into(),
         }

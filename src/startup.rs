@@ -207,6 +207,7 @@ impl Application {
 /// Configures every route on `cfg`; shared by [`run`] and by tests that build
 /// the app in-process.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::api::configure(cfg);
     crate::web::configure(cfg);
 }
 

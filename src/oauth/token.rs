@@ -136,10 +136,12 @@ pub fn client_credentials_scope(
             "a public client cannot use client_credentials",
         ));
     }
+    // `admin` only for an admin-capable client, whatever its list says.
     let allowed: Vec<String> = client
         .allowed_scope_list()
         .into_iter()
         .filter(|s| !USER_SCOPES.contains(&s.as_str()))
+        .filter(|s| client.admin_capable || s != crate::clients::ADMIN_SCOPE)
         .collect();
     let defaults: Vec<String> = client
         .default_scope_list()

@@ -136,7 +136,7 @@ pub async fn save_profile(
             session::set_flash(&session, "Your profile is saved.");
             Ok(see_other("/account"))
         }
-        Err(AccountError::Invalid { field, message }) => {
+        Err(AccountError::Invalid { field, message } | AccountError::Taken { field, message }) => {
             // The page shows name errors together, under the profile.
             let key = if field == "email" { "email" } else { "profile" };
             account_page(

@@ -486,6 +486,7 @@ pub struct PolicyForm {
     pub launch_url: String,
     pub show_on_portal: bool,
     pub resource_server: bool,
+    pub admin_capable: bool,
 }
 
 /// Empty (the server default) or a whole number of seconds.
@@ -528,6 +529,7 @@ impl PolicyForm {
             launch_url: c.launch_url.clone().unwrap_or_default(),
             show_on_portal: c.show_on_portal,
             resource_server: c.resource_server,
+            admin_capable: c.admin_capable,
         }
     }
 
@@ -552,6 +554,7 @@ impl PolicyForm {
                 "launch_url" => form.launch_url = v,
                 "show_on_portal" => form.show_on_portal = true,
                 "resource_server" => form.resource_server = true,
+                "admin_capable" => form.admin_capable = true,
                 "csrf_token" => csrf = v,
                 _ => {}
             }
@@ -579,6 +582,7 @@ impl PolicyForm {
                 require_pkce: self.require_pkce,
                 access_ttl: optional_seconds(&self.access_token_ttl),
                 refresh_ttl: optional_seconds(&self.refresh_token_ttl),
+                admin_capable: self.admin_capable,
             },
             clients::Placement {
                 launch_url: Some(self.launch_url.clone()),

@@ -124,7 +124,7 @@ pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpRes
 /// A refused value as a field message; anything else as the page error.
 fn account_refusal(e: AccountError) -> Result<HashMap<String, String>, PageError> {
     match e {
-        AccountError::Invalid { field, message } => {
+        AccountError::Invalid { field, message } | AccountError::Taken { field, message } => {
             Ok(HashMap::from([(field.to_owned(), message)]))
         }
         other => Err(other.into()),

@@ -37,6 +37,7 @@ impl From<crate::accounts::AccountError> for PageError {
         use crate::accounts::AccountError;
         match e {
             AccountError::Invalid { message, .. } => PageError::BadRequest(message),
+            AccountError::Taken { message, .. } => PageError::Conflict(message),
             AccountError::NotFound(_) => PageError::NotFound,
             AccountError::Hash(e) => PageError::Internal(e.to_string()),
             AccountError::Db(e) => DbError::from(e).into(),

@@ -1,0 +1,372 @@
+//! /api/v1/clients: list, create, get, update the registration, delete,
+//! rotate the secret, and the policy (get and put). The rules are
+//! `crate::clients`' (the same the admin pages and the CLI apply).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::error::{ApiError, ErrorBody};
+use super::{run, Admin, ListQuery};
+use crate::clients::{self, ClientSpec, Placement};
+use crate::state::AppState;
+use crate::store::{self, clients::Client};
+
+/// A client as the API shows it (never its secret or digest).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientOut {
+    pub client_id: String,
+    pub name: String,
+    /// `public` or `confidential`.
+    pub client_type: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub token_endpoint_auth_method: String,
+    pub policy: PolicyBody,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A client's policy: what it may get and how.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct PolicyBody {
+    pub scopes: Vec<String>,
+    pub default_scopes: Vec<String>,
+    pub require_pkce: bool,
+    /// `always`, `once` or `skip`.
+    pub consent_policy: String,
+    /// `opaque` or `jwt`.
+    pub token_format: String,
+    /// Seconds; null for the server default.
+    pub access_token_ttl: Option<i64>,
+    /// Seconds; null for the server default.
+    pub refresh_token_ttl: Option<i64>,
+    #[validate(length(max = 2000, message = "keep the launch URL under 2,000 characters"))]
+    pub launch_url: Option<String>,
+    pub show_on_portal: bool,
+    /// May introspect every client's tokens.
+    pub resource_server: bool,
+    /// May be allowed the `admin` scope.
+    pub admin_capable: bool,
+}
+
+impl From<&Client> for ClientOut {
+    fn from(c: &Client) -> Self {
+        ClientOut {
+            client_id: c.id.clone(),
+            name: c.name.clone(),
+            client_type: c.client_type.clone(),
+            redirect_uris: c.redirect_uri_list(),
+            post_logout_redirect_uris: c.post_logout_redirect_uri_list(),
+            grant_types: c.grant_type_list(),
+            token_endpoint_auth_method: c.token_endpoint_auth_method.clone(),
+            policy: PolicyBody::from(c),
+            disabled: c.disabled,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<&Client> for PolicyBody {
+    fn from(c: &Client) -> Self {
+        PolicyBody {
+            scopes: c.allowed_scope_list(),
+            default_scopes: c.default_scope_list(),
+            require_pkce: c.require_pkce,
+            consent_policy: c.consent_policy.clone(),
+            token_format: c.token_format.clone(),
+            access_token_ttl: c.access_token_ttl,
+            refresh_token_ttl: c.refresh_token_ttl,
+            launch_url: c.launch_url.clone(),
+            show_on_portal: c.show_on_portal,
+            resource_server: c.resource_server,
+            admin_capable: c.admin_capable,
+        }
+    }
+}
+
+/// The registration and policy of `c` as a spec, for changing one part.
+fn spec_of(c: &Client) -> (ClientSpec, Placement) {
+    (
+        ClientSpec {
+            name: c.name.clone(),
+            public: c.is_public(),
+            redirect_uris: c.redirect_uri_list(),
+            post_logout_redirect_uris: c.post_logout_redirect_uri_list(),
+            grant_types: Some(c.grant_type_list()),
+            auth_method: Some(c.token_endpoint_auth_method.clone()),
+            scopes: Some(c.allowed_scope_list()),
+            default_scopes: Some(c.default_scope_list()),
+            consent: Some(c.consent_policy.clone()),
+            token_format: Some(c.token_format.clone()),
+            require_pkce: c.require_pkce,
+            access_ttl: c.access_token_ttl,
+            refresh_ttl: c.refresh_token_ttl,
+            admin_capable: c.admin_capable,
+        },
+        Placement {
+            launch_url: c.launch_url.clone(),
+            show_on_portal: c.show_on_portal,
+            resource_server: c.resource_server,
+        },
+    )
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientList {
+    pub items: Vec<ClientOut>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(ListQuery),
+    responses((status = 200, body = ClientList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<ClientList>, ApiError> {
+    query.validate()?;
+    let offset = query.offset()?;
+    let (limit, q) = (query.limit(), query.q.clone());
+    let found = run(&state, move |c| {
+        Ok(store::clients::list(c, q.as_deref(), limit + 1, offset)?)
+    })
+    .await?;
+    let (items, next_cursor) = query.page(found, offset);
+    Ok(web::Json(ClientList {
+        items: items.iter().map(ClientOut::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// A new client. Unset fields take the same defaults as the admin pages.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ClientCreate {
+    #[validate(length(min = 1, max = 100, message = "give the client a name of 1 to 100 characters"))]
+    pub name: String,
+    /// `public` (no secret, PKCE always) or `confidential`.
+    #[validate(custom(function = "client_type"))]
+    pub client_type: String,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Option<Vec<String>>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub default_scopes: Option<Vec<String>>,
+    pub consent_policy: Option<String>,
+    pub token_format: Option<String>,
+    #[serde(default)]
+    pub require_pkce: bool,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    #[serde(default)]
+    pub admin_capable: bool,
+}
+
+fn client_type(value: &str) -> Result<(), validator::ValidationError> {
+    if value == "public" || value == "confidential" {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("client_type")
+            .with_message("client_type is public or confidential".into()))
+    }
+}
+
+/// A created client, with its secret: shown this once, stored as a digest.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientCreated {
+    pub client: ClientOut,
+    /// Confidential clients only.
+    pub client_secret: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientCreate,
+    responses((status = 201, body = ClientCreated), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: Admin,
+    body: web::Json<ClientCreate>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let b = body.into_inner();
+    let spec = ClientSpec {
+        name: b.name,
+        public: b.client_type == "public",
+        redirect_uris: b.redirect_uris,
+        post_logout_redirect_uris: b.post_logout_redirect_uris,
+        grant_types: b.grant_types,
+        auth_method: b.token_endpoint_auth_method,
+        scopes: b.scopes,
+        default_scopes: b.default_scopes,
+        consent: b.consent_policy,
+        token_format: b.token_format,
+        require_pkce: b.require_pkce,
+        access_ttl: b.access_token_ttl,
+        refresh_ttl: b.refresh_token_ttl,
+        admin_capable: b.admin_capable,
+    };
+    let (client, secret) = run(&state, move |c| {
+        Ok(clients::create(c, &spec, &admin.actor)?)
+    })
+    .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(ClientCreated {
+        client: ClientOut::from(&client),
+        client_secret: secret.map(|s| s.expose().to_owned()),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients",
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 200, body = ClientOut), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> Result<web::Json<ClientOut>, ApiError> {
+    let id = path.into_inner();
+    let client = run(&state, move |c| Ok(clients::find(c, &id)?)).await?;
+    Ok(web::Json(ClientOut::from(&client)))
+}
+
+/// A client's registration (its type and secret stay as they are).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ClientUpdate {
+    #[validate(length(min = 1, max = 100, message = "give the client a name of 1 to 100 characters"))]
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub token_endpoint_auth_method: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/clients/{id}", tag = "clients", request_body = ClientUpdate,
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 200, body = ClientOut), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    body: web::Json<ClientUpdate>,
+) -> Result<web::Json<ClientOut>, ApiError> {
+    body.validate()?;
+    let (id, b) = (path.into_inner(), body.into_inner());
+    let client = run(&state, move |c| {
+        let current = clients::find(c, &id)?;
+        let (mut spec, placement) = spec_of(&current);
+        spec.name = b.name;
+        spec.redirect_uris = b.redirect_uris;
+        spec.post_logout_redirect_uris = b.post_logout_redirect_uris;
+        spec.grant_types = Some(b.grant_types);
+        spec.auth_method = Some(b.token_endpoint_auth_method);
+        Ok(clients::update(c, &id, &spec, &placement, &admin.actor)?)
+    })
+    .await?;
+    Ok(web::Json(ClientOut::from(&client)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "clients",
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 204, description = "deleted, with its tokens and consents"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    run(&state, move |c| Ok(clients::delete(c, &id, &admin.actor)?)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A new secret: shown this once; the old one stops working at once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewSecret {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/clients/{id}/secret", tag = "clients",
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 200, body = NewSecret), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let (for_id, actor) = (id.clone(), admin.actor);
+    let secret = run(&state, move |c| Ok(clients::rotate_secret(c, &for_id, &actor)?)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(NewSecret {
+            client_id: id,
+            client_secret: secret.expose().to_owned(),
+        }))
+}
+
+#[utoipa::path(get, path = "/api/v1/clients/{id}/policy", tag = "clients",
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 200, body = PolicyBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> Result<web::Json<PolicyBody>, ApiError> {
+    let id = path.into_inner();
+    let client = run(&state, move |c| Ok(clients::find(c, &id)?)).await?;
+    Ok(web::Json(PolicyBody::from(&client)))
+}
+
+#[utoipa::path(put, path = "/api/v1/clients/{id}/policy", tag = "clients", request_body = PolicyBody,
+    params(("id" = String, Path, description = "client_id")),
+    responses((status = 200, body = PolicyBody), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_policy(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    body: web::Json<PolicyBody>,
+) -> Result<web::Json<PolicyBody>, ApiError> {
+    body.validate()?;
+    let (id, p) = (path.into_inner(), body.into_inner());
+    let client = run(&state, move |c| {
+        let current = clients::find(c, &id)?;
+        let (mut spec, _) = spec_of(&current);
+        spec.scopes = Some(p.scopes);
+        spec.default_scopes = Some(p.default_scopes);
+        spec.require_pkce = p.require_pkce;
+        spec.consent = Some(p.consent_policy);
+        spec.token_format = Some(p.token_format);
+        spec.access_ttl = p.access_token_ttl;
+        spec.refresh_ttl = p.refresh_token_ttl;
+        spec.admin_capable = p.admin_capable;
+        let placement = Placement {
+            launch_url: p.launch_url,
+            show_on_portal: p.show_on_portal,
+            resource_server: p.resource_server,
+        };
+        Ok(clients::update(c, &id, &spec, &placement, &admin.actor)?)
+    })
+    .await?;
+    Ok(web::Json(PolicyBody::from(&client)))
+}

@@ -1,0 +1,137 @@
+//! /api/v1/keys: list, rotate (a new active key for an algorithm), retire and
+//! revoke. The rules are `crate::signing`'s; each change is served at once on
+//! this instance.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::{run, Admin};
+use crate::crypto::keys::Algorithm;
+use crate::signing;
+use crate::state::AppState;
+use crate::store::keys::{self, SigningKey};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyOut {
+    pub kid: String,
+    /// RS256, ES256 or EdDSA.
+    pub alg: String,
+    /// `active`, `retired` (published, no longer signing) or `revoked`.
+    pub status: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<&SigningKey> for KeyOut {
+    fn from(k: &SigningKey) -> Self {
+        KeyOut {
+            kid: k.kid.clone(),
+            alg: k.alg.clone(),
+            status: k.status.clone(),
+            created_at: k.created_at,
+            retired_at: k.retired_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyList {
+    pub items: Vec<KeyOut>,
+}
+
+#[utoipa::path(get, path = "/api/v1/keys", tag = "keys",
+    responses((status = 200, body = KeyList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<web::Json<KeyList>, ApiError> {
+    let all = run(&state, |c| Ok(keys::list(c)?)).await?;
+    Ok(web::Json(KeyList {
+        items: all.iter().map(KeyOut::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RotateIn {
+    /// RS256, ES256 or EdDSA.
+    pub alg: String,
+}
+
+/// The change, then the key set republished on this instance.
+async fn change(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&mut crate::db::DbConn) -> Result<String, signing::LifecycleError>
+        + Send
+        + 'static,
+) -> Result<KeyOut, ApiError> {
+    let st = state.clone();
+    run(state, move |c| {
+        let kid = work(c)?;
+        crate::web::admin::republish(c, &st);
+        let key = keys::find(c, &kid)?.ok_or_else(|| ApiError::not_found(format!("no signing key {kid}")))?;
+        Ok(KeyOut::from(&key))
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/keys/rotate", tag = "keys", request_body = RotateIn,
+    responses((status = 201, description = "the new active key", body = KeyOut),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rotate(
+    state: web::Data<AppState>,
+    admin: Admin,
+    body: web::Json<RotateIn>,
+) -> Result<HttpResponse, ApiError> {
+    let alg: Algorithm = body
+        .alg
+        .parse()
+        .map_err(|_| ApiError::invalid("alg", "alg is RS256, ES256 or EdDSA"))?;
+    let kek = state.keys.encryption_key().cloned();
+    let key = change(&state, move |c| {
+        signing::rotate(c, kek.as_ref(), alg, 2048, &admin.actor)
+    })
+    .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(key))
+}
+
+#[utoipa::path(post, path = "/api/v1/keys/{kid}/retire", tag = "keys",
+    params(("kid" = String, Path, description = "the key id")),
+    responses((status = 200, body = KeyOut), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "not active, or the last active key", body = ErrorBody)))]
+pub async fn retire(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<web::Json<KeyOut>, ApiError> {
+    let kid = path.into_inner();
+    let key = change(&state, move |c| {
+        signing::retire(c, &kid, &admin.actor)?;
+        Ok(kid)
+    })
+    .await?;
+    Ok(web::Json(key))
+}
+
+#[utoipa::path(post, path = "/api/v1/keys/{kid}/revoke", tag = "keys",
+    params(("kid" = String, Path, description = "the key id")),
+    responses((status = 200, body = KeyOut), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "the last active key", body = ErrorBody)))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+) -> Result<web::Json<KeyOut>, ApiError> {
+    let kid = path.into_inner();
+    let key = change(&state, move |c| {
+        signing::revoke(c, &kid, &admin.actor)?;
+        Ok(kid)
+    })
+    .await?;
+    Ok(web::Json(key))
+}

@@ -1,0 +1,82 @@
+//! The OpenAPI 3 document at /api/v1/openapi.json, generated from the
+//! handlers' `#[utoipa::path]` attributes and the request and response types,
+//! so it cannot drift from the code. Rendered once.
+
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{audit, clients, error, keys, scopes, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keyward admin API",
+        description = "Manage clients, scopes, users, signing keys and read the audit log. \
+            Authenticate with an admin API key (`Authorization: Bearer kw_ak_...` or \
+            `X-Admin-Token`), or with a client-credentials access token that carries the \
+            `admin` scope. Every call is written to the audit log."
+    ),
+    paths(
+        clients::list, clients::create, clients::get, clients::update, clients::delete,
+        clients::rotate_secret, clients::get_policy, clients::put_policy,
+        scopes::list, scopes::get, scopes::put, scopes::delete,
+        users::list, users::create, users::get, users::update, users::delete,
+        users::disable, users::enable,
+        keys::list, keys::rotate, keys::retire, keys::revoke,
+        audit::list,
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&Security),
+    security(("bearer" = []), ("admin_token" = [])),
+    tags(
+        (name = "clients", description = "Apps that sign people in, and machine clients"),
+        (name = "scopes", description = "What apps may ask for, and the claims each releases"),
+        (name = "users", description = "People with accounts"),
+        (name = "keys", description = "Signing keys for ID tokens and JWT access tokens"),
+        (name = "audit", description = "Who did what, when, from where"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An admin API key, or an access token with the admin scope",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Admin-Token"))),
+        );
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"internal\",\"message\":\"{e}\"}}"))
+    })
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .body(document())
+}
