@@ -61,7 +61,10 @@ pub fn scope(conn: &mut DbConn, cmd: ScopeCommand) -> anyhow::Result<()> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                println!("{:<20} {:<8} {:<40} DESCRIPTION", "NAME", "BUILTIN", "CLAIMS");
+                println!(
+                    "{:<20} {:<8} {:<40} DESCRIPTION",
+                    "NAME", "BUILTIN", "CLAIMS"
+                );
                 for s in all {
                     println!(
                         "{:<20} {:<8} {:<40} {}",
@@ -107,7 +110,9 @@ pub fn apikey(conn: &mut DbConn, cmd: ApiKeyCommand) -> anyhow::Result<()> {
             } else {
                 println!("id:   {}", row.id);
                 println!("key:  {}", key.expose());
-                println!("(shown once: send it as `Authorization: Bearer KEY` or `X-Admin-Token: KEY`)");
+                println!(
+                    "(shown once: send it as `Authorization: Bearer KEY` or `X-Admin-Token: KEY`)"
+                );
             }
         }
         ApiKeyCommand::List { json } => {
@@ -132,7 +137,11 @@ pub fn apikey(conn: &mut DbConn, cmd: ApiKeyCommand) -> anyhow::Result<()> {
                     println!(
                         "{:<38} {:<9} {:<22} {}",
                         k.id,
-                        if k.revoked_at.is_some() { "revoked" } else { "active" },
+                        if k.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        },
                         k.last_used_at
                             .map(keyward::timefmt::rfc3339)
                             .unwrap_or_else(|| "never".into()),

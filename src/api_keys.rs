@@ -36,7 +36,8 @@ pub fn create(
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiKeyError::Invalid {
-            message: "Name the key in 1 to 100 characters (what uses it, e.g. \"terraform\").".into(),
+            message: "Name the key in 1 to 100 characters (what uses it, e.g. \"terraform\")."
+                .into(),
         });
     }
     let key = secret::generate(PREFIX);

@@ -242,7 +242,9 @@ fn main() -> ExitCode {
         Command::Key(cmd) => key(&config, cmd),
         Command::User(cmd) => user(&config, cmd),
         Command::Client(cmd) => client(&config, cmd),
-        Command::Scope(cmd) => open_database(&config).and_then(|mut c| admin_cli::scope(&mut c, cmd)),
+        Command::Scope(cmd) => {
+            open_database(&config).and_then(|mut c| admin_cli::scope(&mut c, cmd))
+        }
         Command::Apikey(cmd) => {
             open_database(&config).and_then(|mut c| admin_cli::apikey(&mut c, cmd))
         }

@@ -38,7 +38,10 @@ impl From<&AuditEvent> for EventOut {
             target: e.target.clone(),
             outcome: e.outcome.clone(),
             ip: e.ip.clone(),
-            detail: e.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+            detail: e
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
         }
     }
 }

@@ -32,7 +32,10 @@ fn presented(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_owned());
     let admin_token = req
         .headers()
@@ -69,12 +72,19 @@ fn decide(conn: &mut DbConn, credential: &str) -> diesel::QueryResult<Decision> 
             "the admin API takes client-credentials tokens, not a person's token",
         ));
     }
-    if !store::split_list(&token.scope).iter().any(|s| s == ADMIN_SCOPE) {
+    if !store::split_list(&token.scope)
+        .iter()
+        .any(|s| s == ADMIN_SCOPE)
+    {
         return Ok(Decision::NotAdmin("the token lacks the admin scope"));
     }
     match store::clients::find(conn, &token.client_id)? {
-        Some(c) if c.admin_capable && !c.disabled => Ok(Decision::Admin(format!("client:{}", c.id))),
-        _ => Ok(Decision::NotAdmin("the token's client is not admin-capable")),
+        Some(c) if c.admin_capable && !c.disabled => {
+            Ok(Decision::Admin(format!("client:{}", c.id)))
+        }
+        _ => Ok(Decision::NotAdmin(
+            "the token's client is not admin-capable",
+        )),
     }
 }
 

@@ -149,7 +149,11 @@ pub async fn list(
 /// A new client. Unset fields take the same defaults as the admin pages.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ClientCreate {
-    #[validate(length(min = 1, max = 100, message = "give the client a name of 1 to 100 characters"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "give the client a name of 1 to 100 characters"
+    ))]
     pub name: String,
     /// `public` (no secret, PKCE always) or `confidential`.
     #[validate(custom(function = "client_type"))]
@@ -220,10 +224,12 @@ pub async fn create(
         Ok(clients::create(c, &spec, &admin.actor)?)
     })
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(ClientCreated {
-        client: ClientOut::from(&client),
-        client_secret: secret.map(|s| s.expose().to_owned()),
-    }))
+    Ok(
+        HttpResponse::build(StatusCode::CREATED).json(ClientCreated {
+            client: ClientOut::from(&client),
+            client_secret: secret.map(|s| s.expose().to_owned()),
+        }),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients",
@@ -243,7 +249,11 @@ pub async fn get(
 /// A client's registration (its type and secret stay as they are).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ClientUpdate {
-    #[validate(length(min = 1, max = 100, message = "give the client a name of 1 to 100 characters"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "give the client a name of 1 to 100 characters"
+    ))]
     pub name: String,
     pub redirect_uris: Vec<String>,
     #[serde(default)]
@@ -313,7 +323,10 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let (for_id, actor) = (id.clone(), admin.actor);
-    let secret = run(&state, move |c| Ok(clients::rotate_secret(c, &for_id, &actor)?)).await?;
+    let secret = run(&state, move |c| {
+        Ok(clients::rotate_secret(c, &for_id, &actor)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(NewSecret {

@@ -47,7 +47,10 @@ pub struct KeyList {
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys",
     responses((status = 200, body = KeyList), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<web::Json<KeyList>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> Result<web::Json<KeyList>, ApiError> {
     let all = run(&state, |c| Ok(keys::list(c)?)).await?;
     Ok(web::Json(KeyList {
         items: all.iter().map(KeyOut::from).collect(),
@@ -71,7 +74,8 @@ async fn change(
     run(state, move |c| {
         let kid = work(c)?;
         crate::web::admin::republish(c, &st);
-        let key = keys::find(c, &kid)?.ok_or_else(|| ApiError::not_found(format!("no signing key {kid}")))?;
+        let key = keys::find(c, &kid)?
+            .ok_or_else(|| ApiError::not_found(format!("no signing key {kid}")))?;
         Ok(KeyOut::from(&key))
     })
     .await

@@ -37,7 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/clients/{id}", web::get().to(clients::get))
             .route("/clients/{id}", web::put().to(clients::update))
             .route("/clients/{id}", web::delete().to(clients::delete))
-            .route("/clients/{id}/secret", web::post().to(clients::rotate_secret))
+            .route(
+                "/clients/{id}/secret",
+                web::post().to(clients::rotate_secret),
+            )
             .route("/clients/{id}/policy", web::get().to(clients::get_policy))
             .route("/clients/{id}/policy", web::put().to(clients::put_policy))
             .route("/scopes", web::get().to(scopes::list))

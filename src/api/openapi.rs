@@ -30,7 +30,7 @@ use super::{audit, clients, error, keys, scopes, users};
         audit::list,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &CommonErrors),
     security(("bearer" = []), ("admin_token" = [])),
     tags(
         (name = "clients", description = "Apps that sign people in, and machine clients"),
@@ -62,6 +62,54 @@ impl Modify for Security {
             "admin_token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Admin-Token"))),
         );
+    }
+}
+
+/// The errors any call can meet, added to every operation that does not
+/// list them: 400 (both credential headers, a malformed query), 401, 403 and
+/// 503 (the database is down).
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let common = [
+            ("400", "a malformed request"),
+            (
+                "401",
+                "no credential, or an unknown, expired or revoked one",
+            ),
+            ("403", "the credential may not use the admin API"),
+            ("503", "the database is unavailable"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(description)
+                                    .content(
+                                        "application/json",
+                                        ContentBuilder::new()
+                                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                        });
+                }
+            }
+        }
     }
 }
 

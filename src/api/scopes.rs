@@ -64,7 +64,8 @@ pub async fn get(
 ) -> Result<web::Json<ScopeOut>, ApiError> {
     let name = path.into_inner();
     let found = run(&state, move |c| {
-        store::scopes::find(c, &name)?.ok_or_else(|| ApiError::not_found(format!("no scope {name}")))
+        store::scopes::find(c, &name)?
+            .ok_or_else(|| ApiError::not_found(format!("no scope {name}")))
     })
     .await?;
     Ok(web::Json(ScopeOut::from(&found)))
@@ -72,7 +73,11 @@ pub async fn get(
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ScopeIn {
-    #[validate(length(min = 1, max = 200, message = "describe the scope in 1 to 200 characters"))]
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "describe the scope in 1 to 200 characters"
+    ))]
     pub description: String,
     #[serde(default)]
     pub claims: Vec<String>,
@@ -95,13 +100,23 @@ pub async fn put(
     let (scope, created) = run(&state, move |c| {
         let claims = b.claims.join(" ");
         if store::scopes::find(c, &name)?.is_some() {
-            Ok((scopes::update(c, &name, &b.description, &claims, &admin.actor)?, false))
+            Ok((
+                scopes::update(c, &name, &b.description, &claims, &admin.actor)?,
+                false,
+            ))
         } else {
-            Ok((scopes::create(c, &name, &b.description, &claims, &admin.actor)?, true))
+            Ok((
+                scopes::create(c, &name, &b.description, &claims, &admin.actor)?,
+                true,
+            ))
         }
     })
     .await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(ScopeOut::from(&scope)))
 }
 

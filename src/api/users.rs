@@ -68,7 +68,10 @@ pub async fn list(
     query.validate()?;
     let offset = query.offset()?;
     let (limit, q) = (query.limit(), query.q.clone());
-    let found = run(&state, move |c| Ok(users::list(c, q.as_deref(), limit + 1, offset)?)).await?;
+    let found = run(&state, move |c| {
+        Ok(users::list(c, q.as_deref(), limit + 1, offset)?)
+    })
+    .await?;
     let (items, next_cursor) = query.page(found, offset);
     Ok(web::Json(UserList {
         items: items.iter().map(UserOut::from).collect(),
@@ -148,7 +151,9 @@ pub async fn get(
     _admin: Admin,
     path: web::Path<String>,
 ) -> Result<web::Json<UserOut>, ApiError> {
-    Ok(web::Json(UserOut::from(&load(&state, path.into_inner()).await?)))
+    Ok(web::Json(UserOut::from(
+        &load(&state, path.into_inner()).await?,
+    )))
 }
 
 /// The profile and role; absent or empty profile fields are cleared.
@@ -243,6 +248,9 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = load(&state, path.into_inner()).await?;
-    run(&state, move |c| Ok(accounts::delete(c, &user, &admin.actor)?)).await?;
+    run(&state, move |c| {
+        Ok(accounts::delete(c, &user, &admin.actor)?)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -36,7 +36,7 @@ fn migrate_applies_the_migrations_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("5 migration(s) applied"), "{stdout}");
+    assert!(stdout.starts_with("6 migration(s) applied"), "{stdout}");
     let again = keyward(&db.raw_url(), &["migrate"]);
     assert!(again.status.success());
     assert!(String::from_utf8(again.stdout)

@@ -281,3 +281,103 @@ fn bad_registrations_are_refused_with_the_reason() {
     }
     assert_eq!(store::clients::count(&mut db.conn()).unwrap(), 0);
 }
+
+#[tokio::test]
+async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
+    let app = crate::pages::set_up_app().await;
+    let db = &app.db;
+    // apikey create --json prints {"key": ...}; the key opens the API.
+    let created = json_of(&keyward(db, &["apikey", "create", "terraform", "--json"]));
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("kw_ak_"));
+    let call = |key: String| {
+        let http = app.http.clone();
+        let url = app.url("/api/v1/scopes");
+        async move {
+            http.get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(call(key.clone()).await, 200);
+    // Stored only as a digest.
+    let listed = json_of(&keyward(db, &["apikey", "list", "--json"]));
+    assert_eq!(listed[0]["name"], "terraform");
+    assert!(!listed.to_string().contains(&key));
+    let row = store::api_keys::find_active_by_digest(&mut db.conn(), &secret::digest(&key))
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.created_by.as_deref(), Some("cli"));
+    assert!(row.last_used_at.is_some(), "its use is noted");
+    // Revoked: refused at once.
+    let id = created["id"].as_str().unwrap();
+    assert!(keyward(db, &["apikey", "revoke", id]).status.success());
+    assert_eq!(call(key).await, 401);
+    let out = keyward(db, &["apikey", "revoke", id]);
+    assert!(!out.status.success(), "revoking twice fails");
+    let out = keyward(db, &["apikey", "create", "", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 100 characters"));
+
+    // Scopes: set (create, then update), list --json, delete.
+    let out = keyward(
+        db,
+        &[
+            "scope",
+            "set",
+            "orders:read",
+            "--description",
+            "Read your orders",
+            "--claims",
+            "orders region",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created"));
+    let out = keyward(
+        db,
+        &[
+            "scope",
+            "set",
+            "orders:read",
+            "--description",
+            "Read orders",
+            "--claims",
+            "orders",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("updated"));
+    let scopes = json_of(&keyward(db, &["scope", "list", "--json"]));
+    let orders = scopes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "orders:read")
+        .unwrap();
+    assert_eq!(orders["claims"], serde_json::json!(["orders"]));
+    assert_eq!(orders["builtin"], false);
+    let out = keyward(db, &["scope", "delete", "email"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in"));
+    let out = keyward(db, &["scope", "set", "bad name", "--description", "x"]);
+    assert!(!out.status.success());
+    assert!(keyward(db, &["scope", "delete", "orders:read"])
+        .status
+        .success());
+    // Every listing speaks JSON.
+    for listing in [
+        &["user", "list", "--json"][..],
+        &["key", "list", "--json"],
+        &["client", "list", "--json"],
+    ] {
+        let v = json_of(&keyward(db, listing));
+        assert!(v.is_array(), "{listing:?}: {v}");
+    }
+}

@@ -4,6 +4,7 @@
 //! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
 mod admin;
+mod admin_api;
 mod admin_people;
 mod admin_settings;
 mod cli;
@@ -13,6 +14,7 @@ mod health;
 mod helpers;
 mod interop;
 mod keys;
+mod openapi_check;
 mod pages;
 mod resource;
 mod store;
