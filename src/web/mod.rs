@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_apikeys;
 pub mod admin_audit;
 pub mod admin_clients;
 pub mod admin_keys;
@@ -55,6 +56,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/keys", web::get().to(admin_keys::list))
+        .route("/admin/apikeys", web::get().to(admin_apikeys::list))
+        .route("/admin/apikeys", web::post().to(admin_apikeys::create))
+        .route(
+            "/admin/apikeys/{id}/revoke",
+            web::get().to(admin_apikeys::confirm_revoke),
+        )
+        .route(
+            "/admin/apikeys/{id}/revoke",
+            web::post().to(admin_apikeys::revoke),
+        )
         .route("/admin/settings", web::get().to(admin_settings::show))
         .route("/admin/settings", web::post().to(admin_settings::save))
         .route("/admin/audit", web::get().to(admin_audit::list))

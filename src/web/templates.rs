@@ -95,6 +95,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_confirm.html"),
     ),
     (
+        "admin_apikeys.html",
+        include_str!("../../templates/admin_apikeys.html"),
+    ),
+    (
         "admin_settings.html",
         include_str!("../../templates/admin_settings.html"),
     ),

@@ -1,5 +1,5 @@
-//! The settings page (organisation name, issuer, default lifetimes) and the
-//! "Integrate" panel of an app's page.
+//! The settings page (organisation name, issuer, default lifetimes), the
+//! "Integrate" panel of an app's page, API keys, and the admin-capable flag.
 
 use keyward::clients::{self, ClientSpec};
 use keyward::store;
@@ -260,4 +260,155 @@ async fn the_integrate_panel_has_ready_settings_and_copy_buttons() {
         "text/javascript; charset=utf-8"
     );
     assert!(res.text().await.unwrap().contains("navigator.clipboard"));
+}
+
+#[tokio::test]
+async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let (status, html) = get_html(&http, &app.url("/admin/apikeys")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No API keys yet."));
+    assert!(html.contains(&format!("{}/api/v1/openapi.json", app.address)));
+    let token = csrf(&html);
+    // An empty name: 422 with the message; nothing created.
+    let res = http
+        .post(app.url("/admin/apikeys"))
+        .form(&[("csrf_token", token.as_str()), ("name", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("1 to 100 characters"));
+    // Without CSRF: refused.
+    let res = http
+        .post(app.url("/admin/apikeys"))
+        .form(&[("name", "ci")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(store::api_keys::list(&mut app.db.conn())
+        .unwrap()
+        .is_empty());
+    // Created: shown once; it opens the API.
+    let res = http
+        .post(app.url("/admin/apikeys"))
+        .form(&[("csrf_token", token.as_str()), ("name", "terraform")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/admin/apikeys");
+    let (_, html) = get_html(&http, &app.url("/admin/apikeys")).await;
+    let key = html
+        .split("<code id=\"new-api-key\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(key.starts_with("kw_ak_"));
+    let (_, again) = get_html(&http, &app.url("/admin/apikeys")).await;
+    assert!(!again.contains(&key), "shown once");
+    assert!(again.contains("terraform") && again.contains("active"));
+    let status = |key: String| {
+        let (h, url) = (app.http.clone(), app.url("/api/v1/users"));
+        async move { h.get(url).bearer_auth(key).send().await.unwrap().status() }
+    };
+    assert_eq!(status(key.clone()).await, 200);
+    let (_, html) = get_html(&http, &app.url("/admin/apikeys")).await;
+    assert!(!html.contains(">never<"), "last use shown: {html}");
+    // Revoke: a confirmation page, then the POST.
+    let id = store::api_keys::list(&mut app.db.conn()).unwrap()[0]
+        .id
+        .clone();
+    let (status_code, confirm) =
+        get_html(&http, &app.url(&format!("/admin/apikeys/{id}/revoke"))).await;
+    assert_eq!(status_code, 200);
+    assert!(
+        confirm.contains("Revoke the API key terraform?"),
+        "{confirm}"
+    );
+    let res = http
+        .post(app.url(&format!("/admin/apikeys/{id}/revoke")))
+        .form(&[("csrf_token", csrf(&confirm).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/admin/apikeys");
+    assert_eq!(status(key).await, 401);
+    let (s, _) = get_html(&http, &app.url(&format!("/admin/apikeys/{id}/revoke"))).await;
+    assert_eq!(s, 404, "an already revoked key has nothing to confirm");
+    let events = store::audit::list(
+        &mut app.db.conn(),
+        &store::audit::Filter {
+            action_prefix: Some("apikey.".into()),
+            actor: None,
+            before: None,
+            limit: 10,
+        },
+    )
+    .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
+}
+
+#[tokio::test]
+async fn the_policy_editor_marks_a_client_admin_capable() {
+    let app = set_up_app().await;
+    let http = admin_browser(&app).await;
+    let spec = ClientSpec {
+        name: "Terraform".into(),
+        grant_types: Some(vec!["client_credentials".into()]),
+        scopes: Some(vec![]),
+        ..ClientSpec::default()
+    };
+    let (c, secret) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
+    let edit = app.url(&format!("/admin/clients/{}/edit", c.id));
+    let (_, html) = get_html(&http, &edit).await;
+    assert!(html.contains("name=\"admin_capable\""), "{html}");
+    let token = csrf(&html);
+    let base = vec![
+        ("csrf_token", token.as_str()),
+        ("name", "Terraform"),
+        ("grant_types", "client_credentials"),
+        ("auth_method", "client_secret_basic"),
+        ("consent_policy", "once"),
+        ("token_format", "opaque"),
+        ("scopes", "admin"),
+    ];
+    // The admin scope without the flag: refused, by field.
+    let res = http.post(&edit).form(&base).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Only an admin-capable client may be allowed the admin scope."));
+    let mut with_flag = base.clone();
+    with_flag.push(("admin_capable", "yes"));
+    let res = http.post(&edit).form(&with_flag).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let stored = store::clients::find(&mut app.db.conn(), &c.id)
+        .unwrap()
+        .unwrap();
+    assert!(stored.admin_capable);
+    // Its token now opens the admin API.
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&c.id, Some(secret.unwrap().expose()))
+        .form(&[("grant_type", "client_credentials"), ("scope", "admin")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    let at = body["access_token"].as_str().unwrap();
+    let res = app
+        .http
+        .get(app.url("/api/v1/keys"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }
