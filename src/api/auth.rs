@@ -9,7 +9,6 @@ use std::pin::Pin;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
@@ -28,15 +27,7 @@ pub struct Admin {
 
 /// The credential the request presents, from either header.
 fn presented(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned());
+    let bearer = crate::web::bearer::bearer_token(req, None).map_err(ApiError::bad_request)?;
     let admin_token = req
         .headers()
         .get("x-admin-token")

@@ -102,6 +102,25 @@ pub async fn rotate(
     Ok(HttpResponse::build(StatusCode::CREATED).json(key))
 }
 
+/// Applies a lifecycle step to one key and answers with the key.
+async fn step(
+    state: web::Data<AppState>,
+    admin: Admin,
+    kid: String,
+    apply: fn(
+        &mut crate::db::DbConn,
+        &str,
+        &crate::store::audit::Actor,
+    ) -> Result<(), signing::LifecycleError>,
+) -> Result<web::Json<KeyOut>, ApiError> {
+    let key = change(&state, move |c| {
+        apply(c, &kid, &admin.actor)?;
+        Ok(kid)
+    })
+    .await?;
+    Ok(web::Json(key))
+}
+
 #[utoipa::path(post, path = "/api/v1/keys/{kid}/retire", tag = "keys",
     params(("kid" = String, Path, description = "the key id")),
     responses((status = 200, body = KeyOut), (status = 401, body = ErrorBody),
@@ -112,13 +131,7 @@ pub async fn retire(
     admin: Admin,
     path: web::Path<String>,
 ) -> Result<web::Json<KeyOut>, ApiError> {
-    let kid = path.into_inner();
-    let key = change(&state, move |c| {
-        signing::retire(c, &kid, &admin.actor)?;
-        Ok(kid)
-    })
-    .await?;
-    Ok(web::Json(key))
+    step(state, admin, path.into_inner(), signing::retire).await
 }
 
 #[utoipa::path(post, path = "/api/v1/keys/{kid}/revoke", tag = "keys",
@@ -131,11 +144,5 @@ pub async fn revoke(
     admin: Admin,
     path: web::Path<String>,
 ) -> Result<web::Json<KeyOut>, ApiError> {
-    let kid = path.into_inner();
-    let key = change(&state, move |c| {
-        signing::revoke(c, &kid, &admin.actor)?;
-        Ok(kid)
-    })
-    .await?;
-    Ok(web::Json(key))
+    step(state, admin, path.into_inner(), signing::revoke).await
 }

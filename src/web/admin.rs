@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::page::{self, see_other};
+use super::page;
 use super::session::{self, SignedIn};
 use super::PageError;
 use crate::db::DbError;
@@ -20,24 +20,69 @@ pub const KEY_ROTATION_DAYS: i64 = 90;
 /// How many audit events the dashboard shows.
 const LATEST_EVENTS: i64 = 10;
 
-/// The gate every admin page passes: `Ok(admin)`, or the response to send.
-pub async fn require_admin(
+/// The gate every admin page passes, as an extractor: a signed-in
+/// administrator. Anonymous visitors are sent to sign in (and back to the page
+/// they asked for, or to /admin after a form post); others get 403.
+pub struct AdminUser(pub SignedIn);
+
+impl actix_web::FromRequest for AdminUser {
+    type Error = PageError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        use actix_session::SessionExt;
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| PageError::Internal("no application state".into()))?;
+            let session = req.get_session();
+            match session::current_user(&state, &session).await? {
+                None => {
+                    let back = if req.method() == actix_web::http::Method::GET {
+                        req.path()
+                    } else {
+                        "/admin"
+                    };
+                    let query = url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("return_to", back)
+                        .finish();
+                    Err(PageError::SignIn(format!("/login?{query}")))
+                }
+                Some(u) if u.user.is_admin => Ok(AdminUser(u)),
+                Some(_) => Err(PageError::Forbidden(
+                    "This page is for administrators. Ask one if you need access.".into(),
+                )),
+            }
+        })
+    }
+}
+
+/// What a confirmation page for a destructive step asks.
+pub struct Confirm<'a> {
+    pub heading: String,
+    pub message: &'a str,
+    /// Where the confirming form posts.
+    pub action: String,
+    pub button: &'a str,
+    /// Where Cancel goes.
+    pub back: &'a str,
+}
+
+pub fn confirm_page(
     state: &web::Data<AppState>,
     session: &Session,
-    return_to: &str,
-) -> Result<Result<SignedIn, HttpResponse>, PageError> {
-    match session::current_user(state, session).await? {
-        None => {
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("return_to", return_to)
-                .finish();
-            Ok(Err(see_other(&format!("/login?{query}"))))
-        }
-        Some(u) if u.user.is_admin => Ok(Ok(u)),
-        Some(_) => Err(PageError::Forbidden(
-            "This page is for administrators. Ask one if you need access.".into(),
-        )),
-    }
+    admin: &SignedIn,
+    confirm: &Confirm,
+) -> Result<HttpResponse, PageError> {
+    let mut ctx = page::context(state, session, Some(admin));
+    ctx.insert("heading", &confirm.heading);
+    ctx.insert("message", confirm.message);
+    ctx.insert("action", &confirm.action);
+    ctx.insert("button", confirm.button);
+    ctx.insert("back", confirm.back);
+    page::render(state, "admin_confirm.html", &ctx)
 }
 
 /// The admin as the audit log records them: their id and the address the
@@ -75,11 +120,8 @@ struct Overview {
 pub async fn dashboard(
     state: web::Data<AppState>,
     session: Session,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let now = store::now();
     let o = state
         .db

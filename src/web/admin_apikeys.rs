@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::admin::{actor, require_admin};
+use super::admin::{actor, confirm_page, AdminUser, Confirm};
 use super::login::CsrfForm;
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
@@ -66,11 +66,11 @@ async fn keys_page(
     page::render_status(state, status, "admin_apikeys.html", &ctx)
 }
 
-pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/apikeys").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     keys_page(&state, &session, &admin, StatusCode::OK, "", None).await
 }
 
@@ -87,11 +87,8 @@ pub async fn create(
     session: Session,
     req: HttpRequest,
     form: web::Form<CreateForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/apikeys").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let (name, actor) = (form.name.clone(), actor(&admin, &req));
     let created = state
@@ -124,13 +121,9 @@ pub async fn create(
 pub async fn confirm_revoke(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let id = path.into_inner();
     let lookup = id.clone();
     let key = state
@@ -140,16 +133,18 @@ pub async fn confirm_revoke(
         .into_iter()
         .find(|k| k.id == lookup && k.revoked_at.is_none())
         .ok_or(PageError::NotFound)?;
-    let mut ctx = page::context(&state, &session, Some(&admin));
-    ctx.insert("heading", &format!("Revoke the API key {}?", key.name));
-    ctx.insert(
-        "message",
-        "Whatever uses it is refused from the next call on. This cannot be undone: make a new key instead.",
-    );
-    ctx.insert("action", &format!("/admin/apikeys/{id}/revoke"));
-    ctx.insert("button", "Revoke the key");
-    ctx.insert("back", "/admin/apikeys");
-    page::render(&state, "admin_confirm.html", &ctx)
+    confirm_page(
+        &state,
+        &session,
+        &admin,
+        &Confirm {
+            heading: format!("Revoke the API key {}?", key.name),
+            message: "Whatever uses it is refused from the next call on. This cannot be undone: make a new key instead.",
+            action: format!("/admin/apikeys/{id}/revoke"),
+            button: "Revoke the key",
+            back: "/admin/apikeys",
+        },
+    )
 }
 
 pub async fn revoke(
@@ -158,11 +153,8 @@ pub async fn revoke(
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let (id, actor) = (path.into_inner(), actor(&admin, &req));
     let done = state

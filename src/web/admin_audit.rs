@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::admin::{actor_names, require_admin};
+use super::admin::{actor_names, AdminUser};
 use super::page;
 use super::PageError;
 use crate::db::DbError;
@@ -30,11 +30,8 @@ pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<Query>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/audit").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let q = query.into_inner();
     let (action, who, before) = (
         q.action.trim().to_owned(),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::{actor, require_admin};
+use super::admin::{actor, AdminUser};
 use super::page::{self, see_other};
 use super::session;
 use super::PageError;
@@ -36,11 +36,8 @@ pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<ListQuery>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/clients").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let search = query.q.clone().unwrap_or_default();
     let term = search.clone();
     let found = state
@@ -161,11 +158,11 @@ fn form_page(
     page::render_status(state, status, "admin_client_new.html", &ctx)
 }
 
-pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/clients/new").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn new(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     let form = ClientForm {
         client_type: "confidential".into(),
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
@@ -187,11 +184,8 @@ pub async fn create(
     session: Session,
     req: HttpRequest,
     body: web::Bytes,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/clients/new").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let (form, csrf) = ClientForm::parse(&body);
     session::check_csrf(&session, &csrf)?;
     if let Err(e) = form.validate() {
@@ -237,14 +231,10 @@ pub async fn create(
 pub async fn show(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let client = load(&state, id.clone()).await?;
     // A new secret is shown on this one page view, then forgotten.
     let secret = match session.remove_as::<(String, String)>(NEW_SECRET) {
@@ -298,17 +288,14 @@ impl From<String> for Done {
 async fn act(
     state: &web::Data<AppState>,
     session: &Session,
+    admin: &session::SignedIn,
     req: &HttpRequest,
     csrf: &str,
     action: impl FnOnce(&mut crate::db::DbConn, &Actor) -> Result<Done, ClientError> + Send + 'static,
     then: String,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(state, session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(session, csrf)?;
-    let actor = actor(&admin, req);
+    let actor = actor(admin, req);
     let outcome = state
         .db
         .run(move |c| Ok::<_, DbError>(action(c, &actor)))
@@ -330,6 +317,7 @@ async fn act(
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     session: Session,
+    AdminUser(admin): AdminUser,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<super::login::CsrfForm>,
@@ -339,6 +327,7 @@ pub async fn rotate_secret(
     act(
         &state,
         &session,
+        &admin,
         &req,
         &form.csrf_token,
         move |c, actor| {
@@ -356,6 +345,7 @@ pub async fn rotate_secret(
 pub async fn disable(
     state: web::Data<AppState>,
     session: Session,
+    AdminUser(admin): AdminUser,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<super::login::CsrfForm>,
@@ -363,6 +353,7 @@ pub async fn disable(
     set_disabled(
         state,
         session,
+        admin,
         req,
         path.into_inner(),
         &form.csrf_token,
@@ -374,6 +365,7 @@ pub async fn disable(
 pub async fn enable(
     state: web::Data<AppState>,
     session: Session,
+    AdminUser(admin): AdminUser,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<super::login::CsrfForm>,
@@ -381,6 +373,7 @@ pub async fn enable(
     set_disabled(
         state,
         session,
+        admin,
         req,
         path.into_inner(),
         &form.csrf_token,
@@ -392,6 +385,7 @@ pub async fn enable(
 async fn set_disabled(
     state: web::Data<AppState>,
     session: Session,
+    admin: session::SignedIn,
     req: HttpRequest,
     id: String,
     csrf: &str,
@@ -401,6 +395,7 @@ async fn set_disabled(
     act(
         &state,
         &session,
+        &admin,
         &req,
         csrf,
         move |c, actor| {
@@ -421,13 +416,9 @@ async fn set_disabled(
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let client = load(&state, path.into_inner()).await?;
     let mut ctx = page::context(&state, &session, Some(&admin));
     ctx.insert("client", &clients::to_json(&client));
@@ -437,6 +428,7 @@ pub async fn confirm_delete(
 pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
+    AdminUser(admin): AdminUser,
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<super::login::CsrfForm>,
@@ -445,6 +437,7 @@ pub async fn delete(
     act(
         &state,
         &session,
+        &admin,
         &req,
         &form.csrf_token,
         move |c, actor| {
@@ -636,13 +629,9 @@ async fn load(
 pub async fn edit(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let client = load(&state, path.into_inner()).await?;
     let form = PolicyForm::of(&client);
     edit_page(
@@ -663,11 +652,8 @@ pub async fn save(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let (form, csrf) = PolicyForm::parse(&body);
     session::check_csrf(&session, &csrf)?;
     let client = load(&state, path.into_inner()).await?;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::admin::{actor, republish, require_admin};
+use super::admin::{actor, confirm_page, republish, AdminUser, Confirm};
 use super::login::CsrfForm;
 use super::page::{self, see_other};
 use super::session;
@@ -18,11 +18,11 @@ use crate::signing::{self, LifecycleError};
 use crate::state::AppState;
 use crate::store::{self, keys};
 
-pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/keys").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     let all = state
         .db
         .run(|c| keys::list(c).map_err(DbError::from))
@@ -90,11 +90,8 @@ pub async fn rotate(
     session: Session,
     req: HttpRequest,
     form: web::Form<RotateForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/keys").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let alg: Algorithm = form
         .alg
@@ -113,13 +110,9 @@ pub async fn rotate(
 pub async fn confirm(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<(String, String)>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let (kid, step) = path.into_inner();
     let message = match step.as_str() {
         "retire" => "A retired key signs nothing new; it stays in the JWKS until its retention ends, so tokens it signed keep verifying.",
@@ -132,26 +125,23 @@ pub async fn confirm(
         .run(move |c| keys::find(c, &lookup).map_err(DbError::from))
         .await?
         .ok_or(PageError::NotFound)?;
-    let mut ctx = page::context(&state, &session, Some(&admin));
-    ctx.insert(
-        "heading",
-        &format!(
-            "{} key {kid}?",
-            if step == "retire" { "Retire" } else { "Revoke" }
-        ),
-    );
-    ctx.insert("message", message);
-    ctx.insert("action", &format!("/admin/keys/{kid}/{step}"));
-    ctx.insert(
-        "button",
-        if step == "retire" {
-            "Retire the key"
-        } else {
-            "Revoke the key"
+    let retire = step == "retire";
+    confirm_page(
+        &state,
+        &session,
+        &admin,
+        &Confirm {
+            heading: format!("{} key {kid}?", if retire { "Retire" } else { "Revoke" }),
+            message,
+            action: format!("/admin/keys/{kid}/{step}"),
+            button: if retire {
+                "Retire the key"
+            } else {
+                "Revoke the key"
+            },
+            back: "/admin/keys",
         },
-    );
-    ctx.insert("back", "/admin/keys");
-    page::render(&state, "admin_confirm.html", &ctx)
+    )
 }
 
 pub async fn apply(
@@ -160,11 +150,8 @@ pub async fn apply(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let (kid, step) = path.into_inner();
     let actor = actor(&admin, &req);

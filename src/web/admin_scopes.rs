@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::{actor, require_admin};
+use super::admin::{actor, confirm_page, AdminUser, Confirm};
 use super::login::CsrfForm;
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
@@ -77,11 +77,11 @@ async fn list_page(
     page::render_status(state, status, "admin_scopes.html", &ctx)
 }
 
-pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/scopes").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     list_page(
         &state,
         &session,
@@ -98,11 +98,8 @@ pub async fn create(
     session: Session,
     req: HttpRequest,
     form: web::Form<ScopeForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/scopes").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     if let Err(e) = form.validate() {
@@ -183,13 +180,9 @@ async fn load(
 pub async fn edit(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let scope = load(&state, path.into_inner()).await?;
     let form = ScopeForm {
         name: scope.name.clone(),
@@ -215,11 +208,8 @@ pub async fn save(
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<ScopeForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let scope = load(&state, path.into_inner()).await?;
     // The name is not editable here: the path names the scope.
@@ -277,24 +267,22 @@ pub async fn save(
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let scope = load(&state, path.into_inner()).await?;
-    let mut ctx = page::context(&state, &session, Some(&admin));
-    ctx.insert("heading", &format!("Delete the scope {}?", scope.name));
-    ctx.insert(
-        "message",
-        "Apps can no longer ask for it, and the consent people gave for it no longer counts.",
-    );
-    ctx.insert("action", &format!("/admin/scopes/{}/delete", scope.name));
-    ctx.insert("button", "Delete the scope");
-    ctx.insert("back", "/admin/scopes");
-    page::render(&state, "admin_confirm.html", &ctx)
+    confirm_page(
+        &state,
+        &session,
+        &admin,
+        &Confirm {
+            heading: format!("Delete the scope {}?", scope.name),
+            message: "Apps can no longer ask for it, and the consent people gave for it no longer counts.",
+            action: format!("/admin/scopes/{}/delete", scope.name),
+            button: "Delete the scope",
+            back: "/admin/scopes",
+        },
+    )
 }
 
 pub async fn delete(
@@ -303,11 +291,8 @@ pub async fn delete(
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let (name, actor) = (path.into_inner(), actor(&admin, &req));
     let target = name.clone();

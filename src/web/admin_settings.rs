@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::admin::{actor, republish, require_admin};
+use super::admin::{actor, republish, AdminUser};
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
 use super::PageError;
@@ -61,11 +61,11 @@ fn settings_page(
     page::render_status(state, status, "admin_settings.html", &ctx)
 }
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/settings").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     let current = state
         .db
         .run(|c| site::load(c).map_err(DbError::from))
@@ -95,11 +95,8 @@ pub async fn save(
     session: Session,
     req: HttpRequest,
     form: web::Form<SettingsForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/settings").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let refuse = |field: String, message: String| {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::{actor, require_admin};
+use super::admin::{actor, AdminUser};
 use super::admin_users::NEW_PASSWORD;
 use super::login::CsrfForm;
 use super::page::{self, see_other};
@@ -128,13 +128,9 @@ async fn person_page(
 pub async fn show(
     state: web::Data<AppState>,
     session: Session,
-    req: HttpRequest,
     path: web::Path<String>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let user = load(&state, path.into_inner()).await?;
     let form = EditForm::of(&user);
     person_page(
@@ -156,11 +152,8 @@ pub async fn save(
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<EditForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let user = load(&state, path.into_inner()).await?;
@@ -225,11 +218,8 @@ pub async fn act(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let (id, step) = path.into_inner();
     let user = load(&state, id.clone()).await?;
@@ -295,11 +285,8 @@ pub async fn revoke_consent(
     req: HttpRequest,
     path: web::Path<String>,
     form: web::Form<RevokeForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, req.path()).await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let user = load(&state, path.into_inner()).await?;
     let (uid, cid, actor) = (user.id.clone(), form.client_id.clone(), actor(&admin, &req));

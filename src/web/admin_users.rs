@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::admin::{actor, require_admin};
+use super::admin::{actor, AdminUser};
 use super::page::{self, see_other};
 use super::session::{self, SignedIn};
 use super::PageError;
@@ -34,11 +34,8 @@ pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<ListQuery>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/users").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     let search = query.q.clone().unwrap_or_default();
     let term = search.clone();
     let found = state
@@ -102,11 +99,11 @@ fn form_page(
     page::render_status(state, status, "admin_user_new.html", &ctx)
 }
 
-pub async fn new(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/users/new").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn new(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
     let form = UserForm {
         password_choice: "generate".into(),
         ..UserForm::default()
@@ -136,11 +133,8 @@ pub async fn create(
     session: Session,
     req: HttpRequest,
     form: web::Form<UserForm>,
+    AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, PageError> {
-    let admin = match require_admin(&state, &session, "/admin/users/new").await? {
-        Ok(a) => a,
-        Err(redirect) => return Ok(redirect),
-    };
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     if let Err(e) = form.validate() {

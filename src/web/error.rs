@@ -10,6 +10,9 @@ use crate::db::DbError;
 pub enum PageError {
     #[error("not found")]
     NotFound,
+    /// Not signed in: 303 to the sign-in page at this location.
+    #[error("sign in first")]
+    SignIn(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("forbidden: {0}")]
@@ -49,6 +52,7 @@ impl PageError {
     fn title_and_message(&self) -> (&'static str, String) {
         match self {
             PageError::NotFound => ("Not found", "There is nothing at this address.".into()),
+            PageError::SignIn(_) => ("Sign in first", "Sign in to see this page.".into()),
             PageError::BadRequest(m) => ("Bad request", m.clone()),
             PageError::Forbidden(m) => ("Forbidden", m.clone()),
             PageError::Conflict(m) => ("Already done", m.clone()),
@@ -68,6 +72,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::SignIn(_) => StatusCode::SEE_OTHER,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::Conflict(_) => StatusCode::CONFLICT,
@@ -77,6 +82,9 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let PageError::SignIn(location) = self {
+            return super::page::see_other(location);
+        }
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(error = %self, "page request failed");

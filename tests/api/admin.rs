@@ -4,7 +4,7 @@ use keyward::accounts::{self, NewAccount};
 use keyward::store;
 
 use crate::helpers::browser;
-use crate::pages::{get_html, location, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD};
+use crate::pages::{admin_browser, get_html, location, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD};
 
 const MEMBER: &str = "robin";
 const MEMBER_PASSWORD: &str = "quiet-harbour-lamp-88";
@@ -93,16 +93,6 @@ async fn the_dashboard_shows_counts_events_discovery_and_warnings() {
     }
     let (_, html) = get_html(&http, &app.url("/admin")).await;
     assert!(html.contains("100 days old"), "{html}");
-}
-
-/// Signs the admin in through the form; returns the browser.
-async fn admin_browser(app: &crate::helpers::TestApp) -> reqwest::Client {
-    let http = browser();
-    assert_eq!(
-        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
-        303
-    );
-    http
 }
 
 async fn post_client(
@@ -248,16 +238,7 @@ async fn registering_a_client_validates_keeps_values_and_shows_the_secret_once()
         .unwrap()
         .unwrap()
         .id;
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("client.create".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "client.create");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor.as_deref(), Some(admin_id.as_str()));
 
@@ -425,19 +406,10 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
     let res = post(format!("{page}/delete"), csrf.clone()).await;
     assert_eq!(res.status(), 404);
 
-    let actions: Vec<String> = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("client.".into()),
-            actor: None,
-            before: None,
-            limit: 20,
-        },
-    )
-    .unwrap()
-    .into_iter()
-    .map(|e| e.action)
-    .collect();
+    let actions: Vec<String> = crate::pages::audit_events(&app, "client.")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     for a in [
         "client.rotate_secret",
         "client.disable",
@@ -557,16 +529,7 @@ async fn the_policy_editor_validates_and_saves() {
     // The app is on the portal now.
     let (_, portal) = get_html(&http, &app.url("/")).await;
     assert!(portal.contains("https://app.example/"), "{portal}");
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("client.update".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "client.update");
     assert_eq!(events.len(), 1);
 }
 
@@ -680,16 +643,7 @@ async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
         .unwrap()
         .unwrap()
         .id;
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("key.".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "key.");
     let mine: Vec<&str> = events
         .iter()
         .filter(|e| e.actor.as_deref() == Some(admin_id.as_str()))

@@ -135,16 +135,7 @@ async fn credentials_are_required_and_checked() {
     );
 
     // Every call is in the audit log, refused ones too, with the address.
-    let events = keyward::store::audit::list(
-        &mut app.db.conn(),
-        &keyward::store::audit::Filter {
-            action_prefix: Some("api.call".into()),
-            actor: None,
-            before: None,
-            limit: 100,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "api.call");
     assert!(events.len() >= 10, "{}", events.len());
     assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
     assert!(events
@@ -409,16 +400,7 @@ async fn clients_lifecycle_with_validation_and_paging() {
     let (status, _) = api.delete(&format!("/api/v1/clients/{id}")).await;
     assert_eq!(status, 404);
     // The changes are audited as the key.
-    let events = keyward::store::audit::list(
-        &mut app.db.conn(),
-        &keyward::store::audit::Filter {
-            action_prefix: Some("client.".into()),
-            actor: None,
-            before: None,
-            limit: 20,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "client.");
     assert!(events
         .iter()
         .all(|e| e.actor.as_deref().unwrap().starts_with("apikey:")));

@@ -9,17 +9,8 @@ use serde_json::Value;
 use crate::flows::{authorize_url, redeem, register, run_flow, VERIFIER};
 use crate::helpers::{browser, TestApp};
 use crate::pages::{
-    csrf, get_html, location, post_form, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD,
+    admin_browser, csrf, get_html, location, post_form, set_up_app, sign_in, ADMIN,
 };
-
-async fn admin_browser(app: &TestApp) -> reqwest::Client {
-    let http = browser();
-    assert_eq!(
-        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
-        303
-    );
-    http
-}
 
 fn add_member(app: &TestApp, username: &str, email: Option<&str>) -> store::users::User {
     accounts::create(
@@ -257,16 +248,7 @@ async fn an_admin_sees_and_revokes_a_persons_consents_with_their_tokens() {
     assert_eq!(res.status(), 303);
     let (_, html) = get_html(&http, &page).await;
     assert!(html.contains("no consent to revoke"), "{html}");
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("consent.revoke".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "consent.revoke");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
     assert!(events[0].detail.as_deref().unwrap().contains(&me.id));

@@ -6,16 +6,7 @@ use keyward::store;
 use serde_json::Value;
 
 use crate::helpers::{browser, TestApp};
-use crate::pages::{csrf, get_html, location, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD};
-
-async fn admin_browser(app: &TestApp) -> reqwest::Client {
-    let http = browser();
-    assert_eq!(
-        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
-        303
-    );
-    http
-}
+use crate::pages::{admin_browser, csrf, get_html, location, set_up_app};
 
 async fn post_settings(
     app: &TestApp,
@@ -186,16 +177,7 @@ async fn settings_validate_save_and_take_effect_at_once() {
     assert_eq!(body["expires_in"], 600);
 
     // One audit event, with the address and what changed from what.
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("settings.".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "settings.");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
     let detail: Value = serde_json::from_str(events[0].detail.as_deref().unwrap()).unwrap();
@@ -338,16 +320,7 @@ async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
     assert_eq!(status(key).await, 401);
     let (s, _) = get_html(&http, &app.url(&format!("/admin/apikeys/{id}/revoke"))).await;
     assert_eq!(s, 404, "an already revoked key has nothing to confirm");
-    let events = store::audit::list(
-        &mut app.db.conn(),
-        &store::audit::Filter {
-            action_prefix: Some("apikey.".into()),
-            actor: None,
-            before: None,
-            limit: 10,
-        },
-    )
-    .unwrap();
+    let events = crate::pages::audit_events(&app, "apikey.");
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
 }

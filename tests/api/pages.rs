@@ -85,6 +85,30 @@ pub async fn set_up_app() -> TestApp {
     app
 }
 
+/// A browser in which the admin signed in through the form.
+pub async fn admin_browser(app: &TestApp) -> Client {
+    let http = crate::helpers::browser();
+    assert_eq!(
+        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    http
+}
+
+/// The newest audit events whose action starts with `prefix` (up to 100).
+pub fn audit_events(app: &TestApp, prefix: &str) -> Vec<keyward::store::audit::AuditEvent> {
+    keyward::store::audit::list(
+        &mut app.db.conn(),
+        &keyward::store::audit::Filter {
+            action_prefix: Some(prefix.into()),
+            actor: None,
+            before: None,
+            limit: 100,
+        },
+    )
+    .unwrap()
+}
+
 pub async fn sign_in(app: &TestApp, http: &Client, username: &str, password: &str) -> Response {
     let (_, html) = get_html(http, &app.url("/login")).await;
     post_form(
