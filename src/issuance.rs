@@ -65,19 +65,6 @@ pub struct Grant<'a> {
     pub auth_time: Option<i64>,
 }
 
-/// Mints and stores an access token; returns it and its lifetime in seconds.
-pub fn access_token(
-    conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    grant: &Grant,
-    now: i64,
-) -> Result<(SecretString, i64), IssueError> {
-    let (token, ttl, row) = mint_access(ring, issuer, grant, now)?;
-    tokens::insert(conn, &row)?;
-    Ok((token, ttl))
-}
-
 /// Mints an access token and the row that records it, without storing it:
 /// the token, its lifetime in seconds, and the row.
 pub fn mint_access(
@@ -133,18 +120,12 @@ pub fn mint_access(
     Ok((token, ttl, row))
 }
 
-/// Mints and stores a refresh token of `family`, which ends at `family_end`
-/// however often it rotates (ASVS 10.4.8: an absolute lifetime).
-pub fn refresh_token(
-    conn: &mut DbConn,
-    grant: &Grant,
-    family_end: i64,
-    now: i64,
-) -> Result<SecretString, IssueError> {
+/// Mints a refresh token of `family`, which ends at `family_end` however
+/// often it rotates (ASVS 10.4.8: an absolute lifetime), and the row that
+/// records it, without storing it.
+pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, tokens::Token) {
     let token = secret::generate("kw_rt_");
-    tokens::insert(
-        conn,
-        &tokens::Token {
+    let row = tokens::Token {
             id: store::new_id(),
             digest: token.digest(),
             kind: tokens::KIND_REFRESH.into(),
@@ -159,9 +140,8 @@ pub fn refresh_token(
             family_expires_at: Some(family_end),
             rotated_at: None,
             revoked_at: None,
-        },
-    )?;
-    Ok(token)
+    };
+    (token, row)
 }
 
 /// The end of a new refresh family that starts `now`.

@@ -292,6 +292,17 @@ pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
     )
 }
 
+/// For the current transaction only: commit without waiting for the WAL
+/// flush (PostgreSQL; SQLite in WAL mode does not wait for an fsync per
+/// commit anyway). For rows whose loss in a crash costs a retry, never data.
+pub fn relax_commit(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Pg(pg) => pg.batch_execute("SET LOCAL synchronous_commit = off"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Whether a statement broke a unique index (a concurrent insert won).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(

@@ -93,8 +93,11 @@ pub fn handle(
     // commits: a consumed code stays consumed and a replay's revocations stand.
     let mut outcome = None;
     conn.transaction(|c| {
+        // A client-credentials grant changes no state but its own new token:
+        // a crash right after could lose only tokens the client asks for
+        // again. Codes and refresh rotations keep the full guarantee.
         if grant_type == "client_credentials" {
-            relax_commit(c)?;
+            crate::db::relax_commit(c)?;
         }
         outcome = Some(match grant_type.as_str() {
             "client_credentials" => client_credentials(c, ring, issuer, &client, params),
@@ -210,16 +213,21 @@ fn user_tokens(
         family_id: Some(family_id),
         auth_time,
     };
-    let (access, ttl) = issuance::access_token(conn, ring, issuer, &grant, now)?;
+    let (access, ttl, access_row) = issuance::mint_access(ring, issuer, &grant, now)?;
+    let mut rows = vec![access_row];
     let refresh_token = if client
         .grant_type_list()
         .iter()
         .any(|g| g == "refresh_token")
     {
-        Some(issuance::refresh_token(conn, &grant, family_end, now)?)
+        let (token, row) = issuance::mint_refresh(&grant, family_end, now);
+        rows.push(row);
+        Some(token)
     } else {
         None
     };
+    // The access and refresh token in one statement.
+    store::tokens::insert_all(conn, &rows)?;
     let id_token = if scope.iter().any(|s| s == "openid") {
         Some(issuance::id_token(
             conn,
@@ -249,17 +257,6 @@ fn user_tokens(
     })
 }
 
-/// A client-credentials grant changes no state but its own new token, so on
-/// PostgreSQL its commit need not wait for the WAL flush: a crash in the next
-/// fraction of a second would lose only tokens the client can ask for again.
-/// (Codes and refresh rotations keep the full guarantee.)
-fn relax_commit(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    use diesel::connection::SimpleConnection;
-    match conn {
-        DbConn::Pg(pg) => pg.batch_execute("SET LOCAL synchronous_commit = off"),
-        DbConn::Sqlite(_) => Ok(()),
-    }
-}
 
 /// A rotated refresh token came back: revoke its family (RFC 9700 §4.14.2).
 fn reuse(

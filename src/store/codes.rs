@@ -53,19 +53,35 @@ pub fn find(conn: &mut DbConn, digest: &str) -> QueryResult<Option<Authorization
 }
 
 /// Marks the code consumed if nobody has; expiry and bindings are the caller's
-/// to check on the returned row.
+/// to check on the returned row. On PostgreSQL the claim and the read are one
+/// statement (`UPDATE ... RETURNING`).
 pub fn redeem(conn: &mut DbConn, digest: &str, at: i64) -> QueryResult<Redemption> {
-    let won = diesel::update(
-        codes::table
-            .filter(codes::digest.eq(digest))
-            .filter(codes::consumed_at.is_null()),
-    )
-    .set(codes::consumed_at.eq(at))
-    .execute(conn)?
-        == 1;
+    let unclaimed = codes::table
+        .filter(codes::digest.eq(digest))
+        .filter(codes::consumed_at.is_null());
+    let won = match &mut *conn {
+        DbConn::Pg(pg) => diesel::update(unclaimed)
+            .set(codes::consumed_at.eq(at))
+            .returning(AuthorizationCode::as_returning())
+            .get_result(pg)
+            .optional()?,
+        DbConn::Sqlite(_) => {
+            let claimed = diesel::update(unclaimed)
+                .set(codes::consumed_at.eq(at))
+                .execute(conn)?
+                == 1;
+            if claimed {
+                find(conn, digest)?
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(code) = won {
+        return Ok(Redemption::Redeemed(code));
+    }
     Ok(match find(conn, digest)? {
         None => Redemption::Unknown,
-        Some(code) if won => Redemption::Redeemed(code),
         Some(code) => Redemption::AlreadyUsed(code),
     })
 }

@@ -47,6 +47,17 @@ pub fn insert(conn: &mut DbConn, token: &Token) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Several rows in one INSERT (a multi-row insert is backend-specific SQL,
+/// hence the match).
+pub fn insert_all(conn: &mut DbConn, rows: &[Token]) -> QueryResult<()> {
+    let insert = diesel::insert_into(tokens::table).values(rows);
+    match conn {
+        DbConn::Pg(c) => insert.execute(c),
+        DbConn::Sqlite(c) => insert.execute(c),
+    }
+    .map(|_| ())
+}
+
 pub fn find_by_digest(conn: &mut DbConn, digest: &str) -> QueryResult<Option<Token>> {
     tokens::table
         .filter(tokens::digest.eq(digest))

@@ -71,9 +71,19 @@ async fn handle(
         }
     }
     let client_id = params.get("client_id").cloned().unwrap_or_default();
-    let client = state
+    // The client and the signed-in user in one unit of work.
+    let claim = session::claim(&session);
+    let claimed = claim.as_ref().map(|c| c.user_id.clone());
+    let (client, user_row) = state
         .db
-        .run(move |c| clients::find(c, &client_id).map_err(DbError::from))
+        .run(move |c| {
+            let client = clients::find(c, &client_id)?;
+            let user = match claimed {
+                Some(id) => store::users::find(c, &id)?,
+                None => None,
+            };
+            Ok::<_, DbError>((client, user))
+        })
         .await?;
     let request = match authorize::validate(&params, repeated.as_deref(), client.as_ref()) {
         Ok(r) => r,
@@ -105,7 +115,7 @@ async fn handle(
         ))
     };
     let now = store::now();
-    let user = session::current_user(&state, &session).await?;
+    let user = claim.and_then(|c| session::confirm(&session, c, user_row));
     let wants_login = request.prompt.iter().any(|p| p == "login");
     let too_old = |u: &SignedIn| request.max_age.is_some_and(|m| now - u.auth_time > m);
     let user = match user {
@@ -149,17 +159,20 @@ async fn handle(
             return Ok(redirect(&format!("/login?{}", login.finish())));
         }
     };
-    let (uid, cid) = (user.user.id.clone(), client.id.clone());
-    let remembered = state
-        .db
-        .run(move |c| consents::find(c, &uid, &cid).map_err(DbError::from))
-        .await?;
-    let covered =
-        remembered.is_some_and(|c| request.scope.iter().all(|s| c.scope_list().contains(s)));
-    let ask = request.prompt.iter().any(|p| p == "consent")
+    let prompted = request.prompt.iter().any(|p| p == "consent");
+    let ask = prompted
         || match client.consent_policy.as_str() {
             "skip" => false,
-            "once" => !covered,
+            "once" => {
+                // Only `once` needs to know what was granted before.
+                let (uid, cid) = (user.user.id.clone(), client.id.clone());
+                let remembered = state
+                    .db
+                    .run(move |c| consents::find(c, &uid, &cid).map_err(DbError::from))
+                    .await?;
+                !remembered
+                    .is_some_and(|c| request.scope.iter().all(|s| c.scope_list().contains(s)))
+            }
             _ => true,
         };
     if ask {
@@ -220,8 +233,16 @@ async fn complete(
                         .ip(ip)
                         .detail(serde_json::json!({ "scope": req.scope })),
                 )?;
+                return Ok(issue_code(c, &req, &uid, auth_time)?);
             }
-            Ok(issue_code(c, &req, &uid, auth_time)?)
+            // A code lost to a crash costs the user a retry of the sign-in
+            // redirect, nothing more: no need to wait for the WAL flush
+            // (the redemption, which issues the tokens, stays durable).
+            diesel::Connection::transaction(c, |t| {
+                crate::db::relax_commit(t)?;
+                issue_code(t, &req, &uid, auth_time)
+            })
+            .map_err(DbError::from)
         })
         .await?;
     Ok(authorize::redirect_to(

@@ -83,24 +83,51 @@ pub async fn current_user(
     state: &web::Data<AppState>,
     session: &Session,
 ) -> Result<Option<SignedIn>, PageError> {
-    let (Ok(Some(id)), Ok(Some(epoch)), Ok(Some(auth_time))) = (
-        session.get::<String>(USER_ID),
-        session.get::<i64>(EPOCH),
-        session.get::<i64>(AUTH_TIME),
-    ) else {
+    let Some(claim) = claim(session) else {
         return Ok(None);
     };
+    let id = claim.user_id.clone();
     let user = state
         .db
         .run(move |c| users::find(c, &id).map_err(crate::db::DbError::from))
         .await?;
+    Ok(confirm(session, claim, user))
+}
+
+/// Who the session says is signed in, before the database confirms it.
+pub struct Claim {
+    pub user_id: String,
+    epoch: i64,
+    auth_time: i64,
+}
+
+pub fn claim(session: &Session) -> Option<Claim> {
+    match (
+        session.get::<String>(USER_ID),
+        session.get::<i64>(EPOCH),
+        session.get::<i64>(AUTH_TIME),
+    ) {
+        (Ok(Some(user_id)), Ok(Some(epoch)), Ok(Some(auth_time))) => Some(Claim {
+            user_id,
+            epoch,
+            auth_time,
+        }),
+        _ => None,
+    }
+}
+
+/// The signed-in user if `claim` holds for the user's current row (enabled,
+/// same session epoch); otherwise the session ends. For handlers that read
+/// the user together with other rows in one unit of work.
+pub fn confirm(session: &Session, claim: Claim, user: Option<users::User>) -> Option<SignedIn> {
     match user {
-        Some(user) if !user.disabled && user.session_epoch == epoch => {
-            Ok(Some(SignedIn { user, auth_time }))
-        }
+        Some(user) if !user.disabled && user.session_epoch == claim.epoch => Some(SignedIn {
+            user,
+            auth_time: claim.auth_time,
+        }),
         _ => {
             session.purge();
-            Ok(None)
+            None
         }
     }
 }
