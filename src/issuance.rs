@@ -126,20 +126,20 @@ pub fn mint_access(
 pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, tokens::Token) {
     let token = secret::generate("kw_rt_");
     let row = tokens::Token {
-            id: store::new_id(),
-            digest: token.digest(),
-            kind: tokens::KIND_REFRESH.into(),
-            format: tokens::FORMAT_OPAQUE.into(),
-            client_id: grant.client.id.clone(),
-            user_id: grant.user_id.map(str::to_owned),
-            scope: store::join_list(grant.scope),
-            family_id: grant.family_id.map(str::to_owned),
-            auth_time: grant.auth_time,
-            created_at: now,
-            expires_at: family_end,
-            family_expires_at: Some(family_end),
-            rotated_at: None,
-            revoked_at: None,
+        id: store::new_id(),
+        digest: token.digest(),
+        kind: tokens::KIND_REFRESH.into(),
+        format: tokens::FORMAT_OPAQUE.into(),
+        client_id: grant.client.id.clone(),
+        user_id: grant.user_id.map(str::to_owned),
+        scope: store::join_list(grant.scope),
+        family_id: grant.family_id.map(str::to_owned),
+        auth_time: grant.auth_time,
+        created_at: now,
+        expires_at: family_end,
+        family_expires_at: Some(family_end),
+        rotated_at: None,
+        revoked_at: None,
     };
     (token, row)
 }

@@ -133,13 +133,14 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<ClientList>, ApiError> {
     query.validate()?;
-    let offset = query.offset()?;
-    let (limit, q) = (query.limit(), query.q.clone());
+    let paging = query.paging();
+    let offset = paging.offset()?;
+    let (limit, q) = (paging.limit(), query.q.clone());
     let found = run(&state, move |c| {
         Ok(store::clients::list(c, q.as_deref(), limit + 1, offset)?)
     })
     .await?;
-    let (items, next_cursor) = query.page(found, offset);
+    let (items, next_cursor) = paging.page(found, offset);
     Ok(web::Json(ClientList {
         items: items.iter().map(ClientOut::from).collect(),
         next_cursor,

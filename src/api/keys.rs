@@ -6,9 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
-use super::{run, Admin};
+use super::{run, Admin, PageQuery};
 use crate::crypto::keys::Algorithm;
 use crate::signing;
 use crate::state::AppState;
@@ -42,18 +43,23 @@ impl From<&SigningKey> for KeyOut {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct KeyList {
     pub items: Vec<KeyOut>,
+    pub next_cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/keys", tag = "keys",
+#[utoipa::path(get, path = "/api/v1/keys", tag = "keys", params(PageQuery),
     responses((status = 200, body = KeyList), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     _admin: Admin,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<KeyList>, ApiError> {
+    query.validate()?;
     let all = run(&state, |c| Ok(keys::list(c)?)).await?;
+    let (items, next_cursor) = query.page_all(all)?;
     Ok(web::Json(KeyList {
-        items: all.iter().map(KeyOut::from).collect(),
+        items: items.iter().map(KeyOut::from).collect(),
+        next_cursor,
     }))
 }
 

@@ -65,6 +65,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Paging for list endpoints: at most `limit` items from where `cursor` (the
 /// `next_cursor` of the previous page, opaque to callers) left off.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 200 (default 50).
+    #[validate(range(min = 1, max = 200, message = "limit must be 1 to 200"))]
+    pub limit: Option<i64>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// Paging and a search, for the clients and users lists.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
@@ -73,11 +84,20 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
-    /// A substring to search for (name, id; for users also email).
+    /// A substring to search for (client: name or id; user: username, email or name).
     pub q: Option<String>,
 }
 
 impl ListQuery {
+    pub fn paging(&self) -> PageQuery {
+        PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+impl PageQuery {
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(50)
     }
@@ -92,6 +112,17 @@ impl ListQuery {
                 .filter(|n| *n >= 0)
                 .ok_or_else(|| ApiError::bad_request("the cursor is not one this API gave")),
         }
+    }
+
+    /// Pages a whole list held in memory (scopes, keys: small tables).
+    pub fn page_all<T>(&self, all: Vec<T>) -> Result<(Vec<T>, Option<String>), ApiError> {
+        let offset = self.offset()?;
+        let rest: Vec<T> = all
+            .into_iter()
+            .skip(offset as usize)
+            .take(self.limit() as usize + 1)
+            .collect();
+        Ok(self.page(rest, offset))
     }
 
     /// Pages `found`, read with `limit + 1` from `offset`.

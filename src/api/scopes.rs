@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
-use super::{run, Admin};
+use super::{run, Admin, PageQuery};
 use crate::scopes;
 use crate::state::AppState;
 use crate::store::{self, scopes::Scope};
@@ -38,18 +38,23 @@ impl From<&Scope> for ScopeOut {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ScopeList {
     pub items: Vec<ScopeOut>,
+    pub next_cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/scopes", tag = "scopes",
+#[utoipa::path(get, path = "/api/v1/scopes", tag = "scopes", params(PageQuery),
     responses((status = 200, body = ScopeList), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     _admin: Admin,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<ScopeList>, ApiError> {
+    query.validate()?;
     let all = run(&state, |c| Ok(store::scopes::list(c)?)).await?;
+    let (items, next_cursor) = query.page_all(all)?;
     Ok(web::Json(ScopeList {
-        items: all.iter().map(ScopeOut::from).collect(),
+        items: items.iter().map(ScopeOut::from).collect(),
+        next_cursor,
     }))
 }
 

@@ -66,13 +66,14 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<UserList>, ApiError> {
     query.validate()?;
-    let offset = query.offset()?;
-    let (limit, q) = (query.limit(), query.q.clone());
+    let paging = query.paging();
+    let offset = paging.offset()?;
+    let (limit, q) = (paging.limit(), query.q.clone());
     let found = run(&state, move |c| {
         Ok(users::list(c, q.as_deref(), limit + 1, offset)?)
     })
     .await?;
-    let (items, next_cursor) = query.page(found, offset);
+    let (items, next_cursor) = paging.page(found, offset);
     Ok(web::Json(UserList {
         items: items.iter().map(UserOut::from).collect(),
         next_cursor,

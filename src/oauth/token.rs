@@ -257,7 +257,6 @@ fn user_tokens(
     })
 }
 
-
 /// A rotated refresh token came back: revoke its family (RFC 9700 §4.14.2).
 fn reuse(
     conn: &mut DbConn,

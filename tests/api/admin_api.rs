@@ -422,6 +422,19 @@ async fn scopes_are_created_updated_and_deleted_by_the_rules() {
     for builtin in ["openid", "profile", "email", "metrics", "admin"] {
         assert!(names.contains(&builtin), "{builtin} in {names:?}");
     }
+    // Paged like every list.
+    let (_, first) = api.get("/api/v1/scopes?limit=3").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    let (_, rest) = api
+        .get(&format!(
+            "/api/v1/scopes?cursor={}",
+            first["next_cursor"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), names.len() - 3);
+    assert!(rest["next_cursor"].is_null());
+    let (status, _) = api.get("/api/v1/scopes?limit=201").await;
+    assert_eq!(status, 422);
     let (status, created) = api
         .put(
             "/api/v1/scopes/orders:read",
@@ -689,6 +702,16 @@ async fn signing_keys_rotate_retire_and_revoke() {
         (StatusCode::CREATED, Some("active"))
     );
     let kid = es["kid"].as_str().unwrap().to_owned();
+    let (_, page) = api.get("/api/v1/keys?limit=1").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (_, rest) = api
+        .get(&format!(
+            "/api/v1/keys?limit=1&cursor={}",
+            page["next_cursor"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert_ne!(rest["items"][0]["kid"], page["items"][0]["kid"]);
     // Served at once.
     let jwks: Value = app
         .get("/.well-known/jwks.json")
