@@ -612,6 +612,11 @@ async fn edit_page(
     ctx.insert("grant_type_choices", &GRANT_TYPES);
     ctx.insert("consent_choices", &clients::CONSENT_POLICIES);
     ctx.insert("format_choices", &clients::TOKEN_FORMATS);
+    let lifetimes = state.published.snapshot().lifetimes;
+    ctx.insert(
+        "default_lifetimes",
+        &json!({ "access": lifetimes.access, "refresh": lifetimes.refresh }),
+    );
     page::render_status(state, status, "admin_client_edit.html", &ctx)
 }
 

@@ -93,7 +93,7 @@ try {
       for (const [path, name] of [['/admin/users', '13-admin-users'], ['/admin/users/new', '14-admin-user-new'],
         ['/admin/scopes', '15-admin-scopes'], ['/admin/scopes/email', '16-admin-scope-edit'],
         ['/admin/keys', '17-admin-keys'], ['/admin/audit', '18-admin-audit'],
-        ['/admin/settings', '19-admin-settings']]) {
+        ['/admin/settings', '19-admin-settings'], ['/admin/apikeys', '22-admin-apikeys']]) {
         await page.goto(`${base}${path}`);
         check((await page.textContent('h1')).length > 0, `${path} renders`);
         await shot(page, name);
@@ -121,6 +121,15 @@ try {
       await page.click('main button[type=submit]');
       check((await page.textContent('#integrate')).includes('scrape_config'), 'prometheus snippet');
       await shot(page, '21-admin-app-machine-integrate');
+      await page.click('text=Edit settings');
+      await shot(page, '21b-admin-app-machine-policy');
+      await page.goto(`${base}/admin/apikeys`);
+      await page.fill('#name', 'terraform');
+      await page.click('main button[type=submit]');
+      check((await page.textContent('#new-api-key')).startsWith('kw_ak_'), 'API key shown once');
+      await shot(page, '22b-admin-apikey-created');
+      await page.goto(`${base}/admin/audit`);
+      await shot(page, '18b-admin-audit-after');
     }
     await context.close();
   }
