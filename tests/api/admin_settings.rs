@@ -233,6 +233,12 @@ async fn the_integrate_panel_has_ready_settings_and_copy_buttons() {
     assert!(html.contains(&format!("client_id: {}", p.id)));
     assert!(html.contains("scopes: [metrics]"));
     assert!(!html.contains("oauth2-proxy"));
+    // A machine client is shown only the endpoints it uses.
+    assert!(
+        !html.contains("/authorize</code>") && !html.contains("/userinfo</code>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{}/token</code>", app.address)));
 
     // The copy script is served from here (the CSP allows only local scripts).
     let res = app.get("/static/keyward.js").await;
