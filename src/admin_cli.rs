@@ -4,8 +4,10 @@
 
 use clap::Subcommand;
 use keyward::db::DbConn;
+use keyward::idm::api_keys;
+use keyward::idm::scopes;
+use keyward::store;
 use keyward::store::audit::Actor;
-use keyward::{api_keys, scopes, store};
 
 #[derive(Subcommand)]
 pub enum ScopeCommand {
@@ -143,7 +145,7 @@ pub fn apikey(conn: &mut DbConn, cmd: ApiKeyCommand) -> anyhow::Result<()> {
                             "active"
                         },
                         k.last_used_at
-                            .map(keyward::timefmt::rfc3339)
+                            .map(keyward::util::time::rfc3339)
                             .unwrap_or_else(|| "never".into()),
                         k.name
                     );

@@ -1,32 +1,23 @@
 //! Keyward: a self-hosted OAuth 2.0 and OpenID Connect provider.
 //!
-//! `startup` builds the actix application from an [`state::AppState`]; the
-//! binary (`main.rs`) and the integration tests both go through it.
+//! The folders are layers, and imports point down only:
+//! - `cli` and `app` wire: the subcommands, configuration, the shared state,
+//!   start-up and the background tasks;
+//! - `web` and `api` speak HTTP: protocol endpoints, people's pages, the admin
+//!   area, operations, and the admin JSON API;
+//! - `oauth`, `oidc`, `idm` and `keys` decide: protocol rules, identity rules
+//!   and the signing keys, over plain values;
+//! - `store` and `db` persist;
+//! - `crypto` and `util` are leaves.
 
-pub mod accounts;
 pub mod api;
-pub mod api_keys;
-pub mod batch;
-pub mod client_cache;
-pub mod clients;
-pub mod config;
+pub mod app;
 pub mod crypto;
 pub mod db;
-pub mod integrate;
-pub mod issuance;
-pub mod keyring;
-pub mod maintenance;
-pub mod metrics;
+pub mod idm;
+pub mod keys;
 pub mod oauth;
 pub mod oidc;
-pub mod probe;
-pub mod scopes;
-pub mod setup;
-pub mod signing;
-pub mod site;
-pub mod startup;
-pub mod state;
 pub mod store;
-pub mod throttle;
-pub mod timefmt;
+pub mod util;
 pub mod web;

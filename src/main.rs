@@ -7,8 +7,8 @@ mod admin_cli;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use keyward::config::Config;
-use keyward::startup::Application;
+use keyward::app::config::Config;
+use keyward::app::startup::Application;
 use keyward::store::audit::Actor;
 
 #[derive(Parser)]
@@ -315,7 +315,8 @@ fn open_database(config: &Config) -> anyhow::Result<keyward::db::DbConn> {
 
 fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
     use keyward::crypto::keys::Algorithm;
-    use keyward::{signing, store};
+    use keyward::keys::lifecycle;
+    use keyward::store;
     let mut conn = open_database(config)?;
     match cmd {
         KeyCommand::List { json } => {
@@ -342,14 +343,14 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
                         k.kid,
                         k.alg,
                         k.status,
-                        keyward::timefmt::rfc3339(k.created_at)
+                        keyward::util::time::rfc3339(k.created_at)
                     );
                 }
             }
         }
         KeyCommand::Rotate { alg, bits } => {
             let alg: Algorithm = alg.parse()?;
-            let kid = signing::rotate(
+            let kid = lifecycle::rotate(
                 &mut conn,
                 config.key_encryption_key.as_ref(),
                 alg,
@@ -363,11 +364,11 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
             );
         }
         KeyCommand::Retire { kid } => {
-            signing::retire(&mut conn, &kid, &Actor::cli())?;
+            lifecycle::retire(&mut conn, &kid, &Actor::cli())?;
             println!("retired {kid}");
         }
         KeyCommand::Revoke { kid } => {
-            signing::revoke(&mut conn, &kid, &Actor::cli())?;
+            lifecycle::revoke(&mut conn, &kid, &Actor::cli())?;
             println!("revoked {kid}");
         }
     }
@@ -379,7 +380,7 @@ fn key(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
 fn password_input(generate: bool) -> anyhow::Result<(String, bool)> {
     use std::io::{BufRead, IsTerminal};
     if generate || std::io::stdin().is_terminal() {
-        return Ok((keyward::accounts::generate_password(), true));
+        return Ok((keyward::idm::accounts::generate_password(), true));
     }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -391,7 +392,7 @@ fn password_input(generate: bool) -> anyhow::Result<(String, bool)> {
 }
 
 fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
-    use keyward::accounts::{self, NewAccount};
+    use keyward::idm::accounts::{self, NewAccount};
     use keyward::store::users;
     let mut conn = open_database(config)?;
     let cost = config.bcrypt_cost;
@@ -465,7 +466,7 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                         u.email.as_deref().unwrap_or("-"),
                         if u.is_admin { "yes" } else { "no" },
                         if u.disabled { "yes" } else { "no" },
-                        keyward::timefmt::rfc3339(u.created_at)
+                        keyward::util::time::rfc3339(u.created_at)
                     );
                 }
             }
@@ -489,14 +490,14 @@ fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
 
 fn setup_code(config: &Config) -> anyhow::Result<()> {
     let mut conn = open_database(config)?;
-    if keyward::setup::is_complete(&mut conn)? {
+    if keyward::idm::setup::is_complete(&mut conn)? {
         anyhow::bail!("setup is already complete");
     }
-    let code = keyward::setup::issue_code(&mut conn, None)?;
+    let code = keyward::idm::setup::issue_code(&mut conn, None)?;
     let base = config
         .issuer
         .clone()
-        .unwrap_or_else(|| format!("http://{}", keyward::probe::local_target(config.bind)));
+        .unwrap_or_else(|| format!("http://{}", keyward::util::probe::local_target(config.bind)));
     println!(
         "{}?code={}",
         keyward::oidc::discovery::endpoint(&base, "/setup"),
@@ -513,7 +514,7 @@ fn headless_setup(
     email: String,
     alg: String,
 ) -> anyhow::Result<()> {
-    use keyward::setup::{self, AdminPassword, SetupInput};
+    use keyward::idm::setup::{self, AdminPassword, SetupInput};
     let mut conn = open_database(config)?;
     let (password, generated) = password_input(false)?;
     if generated {
@@ -556,7 +557,7 @@ fn print_client(
     secret: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let mut doc = keyward::clients::to_json(c);
+    let mut doc = keyward::idm::clients::to_json(c);
     if let Some(s) = secret {
         doc["client_secret"] = serde_json::json!(s);
     }
@@ -600,7 +601,7 @@ fn print_client(
 }
 
 fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
-    use keyward::clients::{self, ClientSpec};
+    use keyward::idm::clients::{self, ClientSpec};
     let mut conn = open_database(config)?;
     match cmd {
         ClientCommand::Add(args) => {
@@ -688,8 +689,8 @@ fn client(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
 
 fn health(config: &Config, ready: bool) -> anyhow::Result<()> {
     let path = if ready { "/readyz" } else { "/healthz" };
-    let target = keyward::probe::local_target(config.bind);
-    let status = keyward::probe::http_status(target, path, std::time::Duration::from_secs(3))
+    let target = keyward::util::probe::local_target(config.bind);
+    let status = keyward::util::probe::http_status(target, path, std::time::Duration::from_secs(3))
         .map_err(|e| anyhow::anyhow!("{path} at {target}: {e}"))?;
     if status != 200 {
         anyhow::bail!("{path} at {target} answered {status}");

@@ -8,7 +8,7 @@ use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
 use super::{run, Admin};
-use crate::state::AppState;
+use crate::app::state::AppState;
 use crate::store::audit::{self, AuditEvent};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

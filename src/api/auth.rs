@@ -13,10 +13,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::error::ApiError;
-use crate::clients::ADMIN_SCOPE;
+use crate::app::state::AppState;
 use crate::crypto::secret;
 use crate::db::{DbConn, DbError};
-use crate::state::AppState;
+use crate::idm::clients::ADMIN_SCOPE;
 use crate::store::{self, audit::Actor, tokens};
 
 /// An authenticated admin caller, as the audit log names it.
@@ -27,7 +27,8 @@ pub struct Admin {
 
 /// The credential the request presents, from either header.
 fn presented(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let bearer = crate::web::bearer::bearer_token(req, None).map_err(ApiError::bad_request)?;
+    let bearer =
+        crate::web::protocol::bearer::bearer_token(req, None).map_err(ApiError::bad_request)?;
     let admin_token = req
         .headers()
         .get("x-admin-token")
@@ -49,8 +50,8 @@ enum Decision {
 
 /// Decides who `credential` is. Blocking.
 fn decide(conn: &mut DbConn, credential: &str) -> diesel::QueryResult<Decision> {
-    if let Some(key) = crate::api_keys::authenticate(conn, credential)? {
-        return Ok(Decision::Admin(crate::api_keys::actor_id(&key)));
+    if let Some(key) = crate::idm::api_keys::authenticate(conn, credential)? {
+        return Ok(Decision::Admin(crate::idm::api_keys::actor_id(&key)));
     }
     let Some(token) = tokens::find_by_digest(conn, &secret::digest(credential))? else {
         return Ok(Decision::Unknown);

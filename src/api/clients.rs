@@ -1,6 +1,6 @@
 //! /api/v1/clients: list, create, get, update the registration, delete,
 //! rotate the secret, and the policy (get and put). The rules are
-//! `crate::clients`' (the same the admin pages and the CLI apply).
+//! `crate::idm::clients`' (the same the admin pages and the CLI apply).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -10,8 +10,8 @@ use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
 use super::{run, Admin, ListQuery};
-use crate::clients::{self, ClientSpec, Placement};
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::idm::clients::{self, ClientSpec, Placement};
 use crate::store::{self, clients::Client};
 
 /// A client as the API shows it (never its secret or digest).

@@ -7,13 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::accounts::AccountError;
-use crate::api_keys::ApiKeyError;
-use crate::clients::ClientError;
 use crate::db::DbError;
-use crate::scopes::ScopeError;
-use crate::signing::LifecycleError;
-use crate::site::SettingsError;
+use crate::idm::accounts::AccountError;
+use crate::idm::api_keys::ApiKeyError;
+use crate::idm::clients::ClientError;
+use crate::idm::scopes::ScopeError;
+use crate::idm::site::SettingsError;
+use crate::keys::lifecycle::LifecycleError;
 
 /// The body of every error answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]

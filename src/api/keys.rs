@@ -1,5 +1,5 @@
 //! /api/v1/keys: list, rotate (a new active key for an algorithm), retire and
-//! revoke. The rules are `crate::signing`'s; each change is served at once on
+//! revoke. The rules are `crate::keys::lifecycle`'s; each change is served at once on
 //! this instance.
 
 use actix_web::http::StatusCode;
@@ -10,9 +10,9 @@ use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
 use super::{run, Admin, PageQuery};
+use crate::app::state::AppState;
 use crate::crypto::keys::Algorithm;
-use crate::signing;
-use crate::state::AppState;
+use crate::keys::lifecycle;
 use crate::store::keys::{self, SigningKey};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -72,7 +72,7 @@ pub struct RotateIn {
 /// The change, then the key set republished on this instance.
 async fn change(
     state: &web::Data<AppState>,
-    work: impl FnOnce(&mut crate::db::DbConn) -> Result<String, signing::LifecycleError>
+    work: impl FnOnce(&mut crate::db::DbConn) -> Result<String, lifecycle::LifecycleError>
         + Send
         + 'static,
 ) -> Result<KeyOut, ApiError> {
@@ -102,7 +102,7 @@ pub async fn rotate(
         .map_err(|_| ApiError::invalid("alg", "alg is RS256, ES256 or EdDSA"))?;
     let kek = state.keys.encryption_key().cloned();
     let key = change(&state, move |c| {
-        signing::rotate(c, kek.as_ref(), alg, 2048, &admin.actor)
+        lifecycle::rotate(c, kek.as_ref(), alg, 2048, &admin.actor)
     })
     .await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(key))
@@ -117,7 +117,7 @@ async fn step(
         &mut crate::db::DbConn,
         &str,
         &crate::store::audit::Actor,
-    ) -> Result<(), signing::LifecycleError>,
+    ) -> Result<(), lifecycle::LifecycleError>,
 ) -> Result<web::Json<KeyOut>, ApiError> {
     let key = change(&state, move |c| {
         apply(c, &kid, &admin.actor)?;
@@ -137,7 +137,7 @@ pub async fn retire(
     admin: Admin,
     path: web::Path<String>,
 ) -> Result<web::Json<KeyOut>, ApiError> {
-    step(state, admin, path.into_inner(), signing::retire).await
+    step(state, admin, path.into_inner(), lifecycle::retire).await
 }
 
 #[utoipa::path(post, path = "/api/v1/keys/{kid}/revoke", tag = "keys",
@@ -150,5 +150,5 @@ pub async fn revoke(
     admin: Admin,
     path: web::Path<String>,
 ) -> Result<web::Json<KeyOut>, ApiError> {
-    step(state, admin, path.into_inner(), signing::revoke).await
+    step(state, admin, path.into_inner(), lifecycle::revoke).await
 }

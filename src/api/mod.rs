@@ -1,6 +1,6 @@
 //! The admin JSON API under /api/v1, mirroring the admin UI: clients, scopes,
 //! users, signing keys and the audit log. It calls the same rule modules as
-//! the pages and the CLI (`crate::clients`, `crate::accounts`, ...): there is
+//! the pages and the CLI (`crate::idm::clients`, `crate::idm::accounts`, ...): there is
 //! no second copy of the rules here, only JSON in and out.
 
 pub mod audit;
@@ -137,7 +137,7 @@ impl PageQuery {
 
 /// Runs blocking database work off the async workers, as every handler here.
 pub async fn run<T: Send + 'static>(
-    state: &web::Data<crate::state::AppState>,
+    state: &web::Data<crate::app::state::AppState>,
     work: impl FnOnce(&mut crate::db::DbConn) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let out = state

@@ -1,5 +1,5 @@
 //! /api/v1/scopes: list, get, create or update (PUT), delete. The rules are
-//! `crate::scopes`' (built-in scopes keep their claims and cannot be deleted;
+//! `crate::idm::scopes`' (built-in scopes keep their claims and cannot be deleted;
 //! a scope a client allows cannot be deleted).
 
 use actix_web::http::StatusCode;
@@ -10,8 +10,8 @@ use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
 use super::{run, Admin, PageQuery};
-use crate::scopes;
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::idm::scopes;
 use crate::store::{self, scopes::Scope};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,6 @@
 //! /api/v1/users: list, create (with a password given or generated and shown
 //! once), get, update the profile and role, disable, enable, delete. The
-//! rules are `crate::accounts`' (the same the pages, setup and CLI apply).
+//! rules are `crate::idm::accounts`' (the same the pages, setup and CLI apply).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -10,8 +10,8 @@ use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
 use super::{run, Admin, ListQuery};
-use crate::accounts::{self, AccountChanges, NewAccount, Profile};
-use crate::state::AppState;
+use crate::app::state::AppState;
+use crate::idm::accounts::{self, AccountChanges, NewAccount, Profile};
 use crate::store::users::{self, User};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

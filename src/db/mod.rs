@@ -2,6 +2,7 @@
 //! picks the backend from the URL scheme, the embedded migrations, and the one
 //! helper that moves blocking Diesel work off the async workers.
 
+pub mod batch;
 pub mod schema;
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::DatabaseUrl;
+use crate::app::config::DatabaseUrl;
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -3,7 +3,9 @@
 
 pub mod authorize;
 pub mod client_auth;
+pub mod client_cache;
 pub mod error;
+pub mod issue;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod scope;

@@ -19,7 +19,7 @@ pub fn check_registrable(raw: &str) -> Result<(), String> {
     }
     match uri.scheme() {
         "https" => Ok(()),
-        "http" if uri.host_str().is_some_and(crate::config::is_loopback_host) => Ok(()),
+        "http" if uri.host_str().is_some_and(crate::app::config::is_loopback_host) => Ok(()),
         "http" => Err(format!("{raw} must use https (http only on a loopback host: 127.0.0.1, [::1] or localhost)")),
         scheme if is_private_use_scheme(scheme) => Ok(()),
         scheme => Err(format!(

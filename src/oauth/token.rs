@@ -11,8 +11,8 @@ use super::client_auth::{self, Presented};
 use super::error::OAuthError;
 use super::scope;
 use crate::db::DbConn;
-use crate::issuance::{self, Grant, IssueError, Issuer};
-use crate::keyring::KeyRing;
+use crate::keys::ring::KeyRing;
+use crate::oauth::issue::{self, Grant, IssueError, Issuer};
 use crate::store::{self, clients};
 
 /// A successful token response (RFC 6749 §5.1).
@@ -123,7 +123,7 @@ fn client_credentials(
 ) -> Result<TokenResponse, OAuthError> {
     let granted = client_credentials_scope(client, params)?;
     let (token, ttl, row) =
-        issuance::mint_access(ring, issuer, &machine_grant(client, &granted), store::now())?;
+        issue::mint_access(ring, issuer, &machine_grant(client, &granted), store::now())?;
     store::tokens::insert(conn, &row)?;
     Ok(client_credentials_response(token, ttl, &granted))
 }
@@ -144,7 +144,7 @@ pub fn client_credentials_scope(
         .allowed_scope_list()
         .into_iter()
         .filter(|s| !USER_SCOPES.contains(&s.as_str()))
-        .filter(|s| client.admin_capable || s != crate::clients::ADMIN_SCOPE)
+        .filter(|s| client.admin_capable || s != crate::idm::clients::ADMIN_SCOPE)
         .collect();
     let defaults: Vec<String> = client
         .default_scope_list()
@@ -213,14 +213,14 @@ fn user_tokens(
         family_id: Some(family_id),
         auth_time,
     };
-    let (access, ttl, access_row) = issuance::mint_access(ring, issuer, &grant, now)?;
+    let (access, ttl, access_row) = issue::mint_access(ring, issuer, &grant, now)?;
     let mut rows = vec![access_row];
     let refresh_token = if client
         .grant_type_list()
         .iter()
         .any(|g| g == "refresh_token")
     {
-        let (token, row) = issuance::mint_refresh(&grant, family_end, now);
+        let (token, row) = issue::mint_refresh(&grant, family_end, now);
         rows.push(row);
         Some(token)
     } else {
@@ -229,11 +229,11 @@ fn user_tokens(
     // The access and refresh token in one statement.
     store::tokens::insert_all(conn, &rows)?;
     let id_token = if scope.iter().any(|s| s == "openid") {
-        Some(issuance::id_token(
+        Some(issue::id_token(
             conn,
             ring,
             issuer,
-            &issuance::IdTokenContent {
+            &issue::IdTokenContent {
                 user,
                 client,
                 scope,
@@ -325,7 +325,7 @@ fn authorization_code(
     )?;
     let user = active_user(conn, &code.user_id)?;
     let scope = store::split_list(&code.scope);
-    let family_end = issuance::family_end(client, &issuer.lifetimes, now);
+    let family_end = issue::family_end(client, &issuer.lifetimes, now);
     user_tokens(
         conn,
         ring,
@@ -425,7 +425,7 @@ fn password(
     )?;
     let now = store::now();
     let ip = caller.ip.clone();
-    if let Some(wait) = crate::throttle::locked_for(conn, username, ip.as_deref(), now)? {
+    if let Some(wait) = crate::idm::throttle::locked_for(conn, username, ip.as_deref(), now)? {
         return Err(OAuthError::invalid_grant(format!(
             "too many failed sign-ins; try again in {} minutes",
             (wait + 59) / 60
@@ -436,13 +436,13 @@ fn password(
         Some(hash) => crate::crypto::password::verify(password, hash),
         None => crate::crypto::password::verify_dummy(password, caller.bcrypt_cost),
     };
-    let target = crate::throttle::account_target(username);
+    let target = crate::idm::throttle::account_target(username);
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
             audit::record(
                 conn,
-                &audit::NewAuditEvent::new(crate::throttle::LOGIN_ACTION, false)
+                &audit::NewAuditEvent::new(crate::idm::throttle::LOGIN_ACTION, false)
                     .target(target)
                     .ip(ip),
             )?;
@@ -452,14 +452,14 @@ fn password(
     store::users::record_login(conn, &user.id, now)?;
     audit::record(
         conn,
-        &audit::NewAuditEvent::new(crate::throttle::LOGIN_ACTION, true)
+        &audit::NewAuditEvent::new(crate::idm::throttle::LOGIN_ACTION, true)
             .actor(user.id.clone())
             .target(target)
             .ip(ip)
             .detail(serde_json::json!({ "grant": "password", "client": client.id })),
     )?;
     let family = store::new_id();
-    let family_end = issuance::family_end(client, &issuer.lifetimes, now);
+    let family_end = issue::family_end(client, &issuer.lifetimes, now);
     user_tokens(
         conn,
         ring,

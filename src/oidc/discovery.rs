@@ -11,8 +11,8 @@ use serde_json::{json, Map, Value};
 
 use crate::crypto::keys::Algorithm;
 use crate::db::DbConn;
-use crate::issuance::{Issuer, Lifetimes};
-use crate::keyring::{KeyRing, KeyRingError};
+use crate::keys::ring::{KeyRing, KeyRingError};
+use crate::oauth::issue::{Issuer, Lifetimes};
 use crate::store::{self, settings};
 
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
@@ -220,7 +220,7 @@ pub fn sync(
     publisher: &Publisher,
     configured_issuer: Option<&str>,
 ) -> Result<bool, KeyRingError> {
-    if let Err(e) = crate::signing::expire_retired(conn, store::now()) {
+    if let Err(e) = crate::keys::lifecycle::expire_retired(conn, store::now()) {
         tracing::warn!(error = %e, "ending the retention of retired keys failed");
     }
     ring.refresh(conn)?;

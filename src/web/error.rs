@@ -35,9 +35,9 @@ impl From<DbError> for PageError {
 }
 
 /// A refused account change shows its message; the rest as usual.
-impl From<crate::accounts::AccountError> for PageError {
-    fn from(e: crate::accounts::AccountError) -> Self {
-        use crate::accounts::AccountError;
+impl From<crate::idm::accounts::AccountError> for PageError {
+    fn from(e: crate::idm::accounts::AccountError) -> Self {
+        use crate::idm::accounts::AccountError;
         match e {
             AccountError::Invalid { message, .. } => PageError::BadRequest(message),
             AccountError::Taken { message, .. } => PageError::Conflict(message),

@@ -1,33 +1,14 @@
 //! HTTP: routes, page rendering, static assets and the cross-cutting middleware.
 
-pub mod account;
 pub mod admin;
-pub mod admin_apikeys;
-pub mod admin_audit;
-pub mod admin_clients;
-pub mod admin_keys;
-pub mod admin_scopes;
-pub mod admin_settings;
-pub mod admin_user;
-pub mod admin_users;
 pub mod assets;
-pub mod authorize;
-pub mod bearer;
 pub mod error;
-pub mod health;
-pub mod introspect;
-pub mod login;
-pub mod logout;
-pub mod metrics;
+pub mod ops;
 pub mod page;
-pub mod portal;
-pub mod revoke;
+pub mod pages;
+pub mod protocol;
 pub mod session;
-pub mod setup;
 pub mod templates;
-pub mod token;
-pub mod userinfo;
-pub mod wellknown;
 
 use std::time::Instant;
 
@@ -40,131 +21,146 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub use error::PageError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+    cfg.route("/healthz", web::get().to(ops::health::healthz))
+        .route("/readyz", web::get().to(ops::health::readyz))
         .route("/static/{name}", web::get().to(assets::serve))
-        .route("/token", web::post().to(token::token))
-        .route("/authorize", web::get().to(authorize::get))
-        .route("/authorize", web::post().to(authorize::post))
-        .route("/authorize/consent", web::post().to(authorize::consent))
-        .route("/userinfo", web::get().to(userinfo::get))
-        .route("/userinfo", web::post().to(userinfo::post))
-        .route("/introspect", web::post().to(introspect::introspect))
-        .route("/revoke", web::post().to(revoke::revoke))
-        .route("/end_session", web::get().to(logout::get))
-        .route("/end_session", web::post().to(logout::post))
-        .route("/metrics", web::get().to(metrics::scrape))
-        .route("/admin", web::get().to(admin::dashboard))
-        .route("/admin/keys", web::get().to(admin_keys::list))
-        .route("/admin/apikeys", web::get().to(admin_apikeys::list))
-        .route("/admin/apikeys", web::post().to(admin_apikeys::create))
+        .route("/token", web::post().to(protocol::token::token))
+        .route("/authorize", web::get().to(pages::authorize::get))
+        .route("/authorize", web::post().to(pages::authorize::post))
+        .route(
+            "/authorize/consent",
+            web::post().to(pages::authorize::consent),
+        )
+        .route("/userinfo", web::get().to(protocol::userinfo::get))
+        .route("/userinfo", web::post().to(protocol::userinfo::post))
+        .route(
+            "/introspect",
+            web::post().to(protocol::introspect::introspect),
+        )
+        .route("/revoke", web::post().to(protocol::revoke::revoke))
+        .route("/end_session", web::get().to(protocol::end_session::get))
+        .route("/end_session", web::post().to(protocol::end_session::post))
+        .route("/metrics", web::get().to(ops::metrics::scrape))
+        .route("/admin", web::get().to(admin::dashboard::dashboard))
+        .route("/admin/keys", web::get().to(admin::keys::list))
+        .route("/admin/apikeys", web::get().to(admin::apikeys::list))
+        .route("/admin/apikeys", web::post().to(admin::apikeys::create))
         .route(
             "/admin/apikeys/{id}/revoke",
-            web::get().to(admin_apikeys::confirm_revoke),
+            web::get().to(admin::apikeys::confirm_revoke),
         )
         .route(
             "/admin/apikeys/{id}/revoke",
-            web::post().to(admin_apikeys::revoke),
+            web::post().to(admin::apikeys::revoke),
         )
-        .route("/admin/settings", web::get().to(admin_settings::show))
-        .route("/admin/settings", web::post().to(admin_settings::save))
-        .route("/admin/audit", web::get().to(admin_audit::list))
-        .route("/admin/users", web::get().to(admin_users::list))
-        .route("/admin/users", web::post().to(admin_users::create))
-        .route("/admin/users/new", web::get().to(admin_users::new))
-        .route("/admin/users/{id}", web::get().to(admin_user::show))
-        .route("/admin/users/{id}", web::post().to(admin_user::save))
+        .route("/admin/settings", web::get().to(admin::settings::show))
+        .route("/admin/settings", web::post().to(admin::settings::save))
+        .route("/admin/audit", web::get().to(admin::audit::list))
+        .route("/admin/users", web::get().to(admin::users::list))
+        .route("/admin/users", web::post().to(admin::users::create))
+        .route("/admin/users/new", web::get().to(admin::users::new))
+        .route("/admin/users/{id}", web::get().to(admin::users::show::show))
+        .route(
+            "/admin/users/{id}",
+            web::post().to(admin::users::show::save),
+        )
         .route(
             "/admin/users/{id}/consents/revoke",
-            web::post().to(admin_user::revoke_consent),
+            web::post().to(admin::users::show::revoke_consent),
         )
-        .route("/admin/users/{id}/{step}", web::post().to(admin_user::act))
-        .route("/admin/scopes", web::get().to(admin_scopes::list))
-        .route("/admin/scopes", web::post().to(admin_scopes::create))
-        .route("/admin/scopes/{name}", web::get().to(admin_scopes::edit))
-        .route("/admin/scopes/{name}", web::post().to(admin_scopes::save))
+        .route(
+            "/admin/users/{id}/{step}",
+            web::post().to(admin::users::show::act),
+        )
+        .route("/admin/scopes", web::get().to(admin::scopes::list))
+        .route("/admin/scopes", web::post().to(admin::scopes::create))
+        .route("/admin/scopes/{name}", web::get().to(admin::scopes::edit))
+        .route("/admin/scopes/{name}", web::post().to(admin::scopes::save))
         .route(
             "/admin/scopes/{name}/delete",
-            web::get().to(admin_scopes::confirm_delete),
+            web::get().to(admin::scopes::confirm_delete),
         )
         .route(
             "/admin/scopes/{name}/delete",
-            web::post().to(admin_scopes::delete),
+            web::post().to(admin::scopes::delete),
         )
-        .route("/admin/keys/rotate", web::post().to(admin_keys::rotate))
+        .route("/admin/keys/rotate", web::post().to(admin::keys::rotate))
         .route(
             "/admin/keys/{kid}/{step}",
-            web::get().to(admin_keys::confirm),
+            web::get().to(admin::keys::confirm),
         )
         .route(
             "/admin/keys/{kid}/{step}",
-            web::post().to(admin_keys::apply),
+            web::post().to(admin::keys::apply),
         )
-        .route("/admin/clients", web::get().to(admin_clients::list))
-        .route("/admin/clients", web::post().to(admin_clients::create))
-        .route("/admin/clients/new", web::get().to(admin_clients::new))
-        .route("/admin/clients/{id}", web::get().to(admin_clients::show))
+        .route("/admin/clients", web::get().to(admin::clients::list))
+        .route("/admin/clients", web::post().to(admin::clients::create))
+        .route("/admin/clients/new", web::get().to(admin::clients::new))
+        .route("/admin/clients/{id}", web::get().to(admin::clients::show))
         .route(
             "/admin/clients/{id}/rotate-secret",
-            web::post().to(admin_clients::rotate_secret),
+            web::post().to(admin::clients::rotate_secret),
         )
         .route(
             "/admin/clients/{id}/disable",
-            web::post().to(admin_clients::disable),
+            web::post().to(admin::clients::disable),
         )
         .route(
             "/admin/clients/{id}/enable",
-            web::post().to(admin_clients::enable),
+            web::post().to(admin::clients::enable),
         )
         .route(
             "/admin/clients/{id}/edit",
-            web::get().to(admin_clients::edit),
+            web::get().to(admin::clients::edit),
         )
         .route(
             "/admin/clients/{id}/edit",
-            web::post().to(admin_clients::save),
+            web::post().to(admin::clients::save),
         )
         .route(
             "/admin/clients/{id}/delete",
-            web::get().to(admin_clients::confirm_delete),
+            web::get().to(admin::clients::confirm_delete),
         )
         .route(
             "/admin/clients/{id}/delete",
-            web::post().to(admin_clients::delete),
+            web::post().to(admin::clients::delete),
         )
-        .route("/", web::get().to(portal::show))
-        .route("/setup", web::get().to(setup::show))
-        .route("/setup/org", web::post().to(setup::save_org))
-        .route("/setup/admin", web::post().to(setup::save_admin))
-        .route("/setup/finish", web::post().to(setup::finish))
-        .route("/login", web::get().to(login::show))
-        .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(login::logout))
-        .route("/account", web::get().to(account::show))
-        .route("/account/profile", web::post().to(account::save_profile))
+        .route("/", web::get().to(pages::portal::show))
+        .route("/setup", web::get().to(pages::setup::show))
+        .route("/setup/org", web::post().to(pages::setup::save_org))
+        .route("/setup/admin", web::post().to(pages::setup::save_admin))
+        .route("/setup/finish", web::post().to(pages::setup::finish))
+        .route("/login", web::get().to(pages::login::show))
+        .route("/login", web::post().to(pages::login::submit))
+        .route("/logout", web::post().to(pages::login::logout))
+        .route("/account", web::get().to(pages::account::show))
+        .route(
+            "/account/profile",
+            web::post().to(pages::account::save_profile),
+        )
         .route(
             "/account/password",
-            web::post().to(account::change_password),
+            web::post().to(pages::account::change_password),
         )
         .route(
             "/account/sign-out-everywhere",
-            web::post().to(account::sign_out_everywhere),
+            web::post().to(pages::account::sign_out_everywhere),
         )
         .route(
             "/account/consents/revoke",
-            web::post().to(account::revoke_consent),
+            web::post().to(pages::account::revoke_consent),
         )
         .route(
             crate::oidc::discovery::JWKS_PATH,
-            web::get().to(wellknown::jwks),
+            web::get().to(protocol::wellknown::jwks),
         )
         .route(
             crate::oidc::discovery::OPENID_CONFIGURATION_PATH,
-            web::get().to(wellknown::openid_configuration),
+            web::get().to(protocol::wellknown::openid_configuration),
         )
         .route(
             crate::oidc::discovery::OAUTH_METADATA_PATH,
-            web::get().to(wellknown::oauth_metadata),
+            web::get().to(protocol::wellknown::oauth_metadata),
         );
 }
 
@@ -194,7 +190,9 @@ pub async fn log_request(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let route = req.match_pattern();
-    let state = req.app_data::<web::Data<crate::state::AppState>>().cloned();
+    let state = req
+        .app_data::<web::Data<crate::app::state::AppState>>()
+        .cloned();
     let res = next.call(req).await?;
     if let Some(state) = state {
         state.metrics.request(
@@ -240,11 +238,14 @@ pub async fn setup_gate(
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     use std::sync::atomic::Ordering;
     if gated(req.path()) {
-        if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>().cloned() {
+        if let Some(state) = req
+            .app_data::<web::Data<crate::app::state::AppState>>()
+            .cloned()
+        {
             if !state.setup_complete.load(Ordering::Relaxed) {
                 let done = state
                     .db
-                    .run(|c| crate::setup::is_complete(c).map_err(crate::db::DbError::from))
+                    .run(|c| crate::idm::setup::is_complete(c).map_err(crate::db::DbError::from))
                     .await
                     .map_err(PageError::from)?;
                 if done {
@@ -267,7 +268,7 @@ pub async fn secure_session_cookie(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let https = req
-        .app_data::<web::Data<crate::state::AppState>>()
+        .app_data::<web::Data<crate::app::state::AppState>>()
         .and_then(|s| s.published.snapshot().issuer.clone())
         .is_some_and(|i| i.starts_with("https://"));
     let mut res = next.call(req).await?;
@@ -314,7 +315,7 @@ pub async fn cors(
     let allowed = if public {
         Some("*".to_owned())
     } else {
-        req.app_data::<web::Data<crate::state::AppState>>()
+        req.app_data::<web::Data<crate::app::state::AppState>>()
             .filter(|s| s.published.snapshot().cors_origins.contains(&origin))
             .map(|_| origin.clone())
     };

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::session::{self, SignedIn};
 use super::PageError;
-use crate::state::AppState;
+use crate::app::state::AppState;
 
 /// The context every page template gets.
 pub fn context(

@@ -10,8 +10,8 @@ use base64::Engine;
 use rand::RngCore;
 
 use super::PageError;
+use crate::app::state::AppState;
 use crate::crypto::secret::constant_time_eq;
-use crate::state::AppState;
 use crate::store::users::{self, User};
 
 pub const COOKIE_NAME: &str = "keyward_session";

@@ -1,6 +1,6 @@
 //! The admin area's gate and dashboard.
 
-use keyward::accounts::{self, NewAccount};
+use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
 
 use crate::helpers::browser;

@@ -2,7 +2,7 @@
 //! credentials), every endpoint with its validation errors, paging, and the
 //! audit trail. Every response is checked against the OpenAPI document.
 
-use keyward::clients::{self, ClientSpec};
+use keyward::idm::clients::{self, ClientSpec};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -11,7 +11,8 @@ use crate::openapi_check::Api;
 use crate::pages::{set_up_app, sign_in, ADMIN};
 
 fn api_key(app: &TestApp) -> String {
-    let (_, key) = keyward::api_keys::create(&mut app.db.conn(), "tests", &"test".into()).unwrap();
+    let (_, key) =
+        keyward::idm::api_keys::create(&mut app.db.conn(), "tests", &"test".into()).unwrap();
     key.expose().to_owned()
 }
 
@@ -71,8 +72,9 @@ async fn credentials_are_required_and_checked() {
         (StatusCode::BAD_REQUEST, "bad_request")
     );
     // A revoked key stops working at once.
-    let (row, other) = keyward::api_keys::create(&mut app.db.conn(), "ci", &"test".into()).unwrap();
-    keyward::api_keys::revoke(&mut app.db.conn(), &row.id, &"test".into()).unwrap();
+    let (row, other) =
+        keyward::idm::api_keys::create(&mut app.db.conn(), "ci", &"test".into()).unwrap();
+    keyward::idm::api_keys::revoke(&mut app.db.conn(), &row.id, &"test".into()).unwrap();
     let (status, _) = anon.with(Some(other.expose())).get("/api/v1/clients").await;
     assert_eq!(status, 401);
 

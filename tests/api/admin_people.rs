@@ -2,7 +2,7 @@
 //! account rules, the apps they allowed (revocable), and audit events that
 //! carry the admin's address.
 
-use keyward::accounts::{self, NewAccount};
+use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! The settings page (organisation name, issuer, default lifetimes), the
 //! "Integrate" panel of an app's page, API keys, and the admin-capable flag.
 
-use keyward::clients::{self, ClientSpec};
+use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use serde_json::Value;
 
@@ -106,7 +106,7 @@ async fn settings_validate_save_and_take_effect_at_once() {
         assert!(html.contains("aria-invalid=\"true\""));
         assert!(html.contains(&format!("value=\"{}\"", fields[2].1)), "kept");
     }
-    let stored = keyward::site::load(&mut app.db.conn()).unwrap();
+    let stored = keyward::idm::site::load(&mut app.db.conn()).unwrap();
     assert_eq!(stored.org_name, "Acme Ops", "nothing saved");
     assert_eq!(stored.default_access_token_ttl, 3600);
 

@@ -396,7 +396,7 @@ fn headless_setup_follows_the_wizard_rules_and_completes_once() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     let mut conn = db.conn();
-    assert!(!keyward::setup::is_complete(&mut conn).unwrap());
+    assert!(!keyward::idm::setup::is_complete(&mut conn).unwrap());
     assert_eq!(store::users::count(&mut conn).unwrap(), 0);
 
     let mut args = base.to_vec();
@@ -412,7 +412,7 @@ fn headless_setup_follows_the_wizard_rules_and_completes_once() {
         stdout.contains("https://id.acme.example/.well-known/openid-configuration"),
         "{stdout}"
     );
-    assert!(keyward::setup::is_complete(&mut conn).unwrap());
+    assert!(keyward::idm::setup::is_complete(&mut conn).unwrap());
     assert_eq!(
         settings::get(&mut conn, settings::ISSUER)
             .unwrap()

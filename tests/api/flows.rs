@@ -1,7 +1,7 @@
 //! The authorization code flow end to end over HTTP, with a cookie-keeping
 //! client posting the real login and consent forms; refresh rotation; userinfo.
 
-use keyward::clients::{self, ClientSpec};
+use keyward::idm::clients::{self, ClientSpec};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
@@ -183,9 +183,9 @@ async fn userinfo(app: &TestApp, token: &str) -> Response {
         .unwrap()
 }
 
-fn ring(app: &TestApp) -> keyward::keyring::KeyRing {
-    keyward::keyring::KeyRing::new(
-        keyward::keyring::load(&mut app.db.conn(), None).unwrap(),
+fn ring(app: &TestApp) -> keyward::keys::ring::KeyRing {
+    keyward::keys::ring::KeyRing::new(
+        keyward::keys::ring::load(&mut app.db.conn(), None).unwrap(),
         None,
     )
 }
@@ -814,12 +814,12 @@ async fn expired_codes_and_tokens_are_purged() {
     let mut conn = app.db.conn();
     let now = keyward::store::now();
     assert_eq!(
-        keyward::maintenance::purge_expired(&mut conn, now).unwrap(),
+        keyward::app::tasks::purge_expired(&mut conn, now).unwrap(),
         (0, 0),
         "nothing has expired"
     );
     let far = now + 400 * 86_400;
-    let (codes, tokens) = keyward::maintenance::purge_expired(&mut conn, far).unwrap();
+    let (codes, tokens) = keyward::app::tasks::purge_expired(&mut conn, far).unwrap();
     assert_eq!(
         (codes, tokens),
         (1, 2),

@@ -2,11 +2,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward::config::DatabaseUrl;
+use keyward::app::config::DatabaseUrl;
+use keyward::app::state::{AppState, Parts};
 use keyward::db::{self, Db};
-use keyward::keyring::{KeyRing, KeySet};
+use keyward::keys::ring::{KeyRing, KeySet};
 use keyward::oidc::discovery::Publisher;
-use keyward::state::{AppState, Parts};
 
 use crate::helpers::{spawn_app, test_config, TestDb};
 
@@ -23,7 +23,7 @@ fn serve_over(db: &TestDb, pool_url: &DatabaseUrl) -> String {
     });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(keyward::startup::run(listener, state).unwrap());
+    tokio::spawn(keyward::app::startup::run(listener, state).unwrap());
     address
 }
 

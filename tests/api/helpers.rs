@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
-use keyward::config::{Config, DatabaseUrl};
+use keyward::app::config::{Config, DatabaseUrl};
+use keyward::app::startup::Application;
 use keyward::db::{self, DbConn};
-use keyward::startup::Application;
 
 pub const TEST_DATABASE_VAR: &str = "KEYWARD_TEST_DATABASE_URL";
 

@@ -113,7 +113,7 @@ async fn openidconnect_public_client_es256() {
     let app = set_up_app().await;
     // Make ES256 the signing key: add it, retire RS256, wait for the ring.
     let mut conn = app.db.conn();
-    keyward::signing::rotate(
+    keyward::keys::lifecycle::rotate(
         &mut conn,
         None,
         keyward::crypto::keys::Algorithm::ES256,
@@ -126,7 +126,7 @@ async fn openidconnect_public_client_es256() {
         .into_iter()
         .find(|k| k.alg == "RS256")
         .unwrap();
-    keyward::signing::retire(&mut conn, &rs.kid, &"test".into()).unwrap();
+    keyward::keys::lifecycle::retire(&mut conn, &rs.kid, &"test".into()).unwrap();
     let switched = crate::helpers::eventually(10, || async {
         let doc: serde_json::Value = app
             .get("/.well-known/openid-configuration")

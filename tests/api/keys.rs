@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use keyward::crypto::jwt;
 use keyward::crypto::keys::Algorithm;
-use keyward::keyring;
-use keyward::signing;
+use keyward::keys::lifecycle;
+use keyward::keys::ring;
 use keyward::store::{self, settings};
 use openidconnect::core::{
     CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
@@ -24,7 +24,7 @@ const FAST_SYNC: (&str, &str) = ("KEYWARD_SYNC_INTERVAL_SECS", "1");
 /// `alg` (loaded from the database like the server's key ring).
 fn signed_id_token(db: &TestDb, alg: Algorithm, nonce: &str) -> String {
     let mut conn = db.conn();
-    let set = keyring::load(&mut conn, None).unwrap();
+    let set = ring::load(&mut conn, None).unwrap();
     let key = set.active(alg).expect("an active key");
     let now = store::now();
     let claims = json!({
@@ -99,7 +99,7 @@ async fn metadata_is_503_until_the_issuer_is_known_and_jwks_starts_empty() {
 #[tokio::test]
 async fn discovery_documents_describe_what_is_served() {
     let app = spawn_app_with(&[("KEYWARD_ISSUER", "https://id.example.com/")]).await;
-    signing::rotate(
+    lifecycle::rotate(
         &mut app.db.conn(),
         None,
         Algorithm::RS256,
@@ -234,7 +234,7 @@ async fn every_algorithm_verifies_with_a_relying_party_library() {
     let app = spawn_app_with(&[("KEYWARD_ISSUER", ISSUER), FAST_SYNC]).await;
     let mut conn = app.db.conn();
     for alg in Algorithm::ALL {
-        signing::rotate(&mut conn, None, alg, 2048, &"test".into()).unwrap();
+        lifecycle::rotate(&mut conn, None, alg, 2048, &"test".into()).unwrap();
     }
     assert!(
         eventually(10, || async {
@@ -285,7 +285,7 @@ async fn rotation_keeps_old_tokens_valid_until_revoked_on_every_instance() {
     let a = spawn_instance(&db, &extra).await;
     let b = spawn_instance(&db, &extra).await;
     let kid1 =
-        signing::rotate(&mut db.conn(), None, Algorithm::RS256, 2048, &"test".into()).unwrap();
+        lifecycle::rotate(&mut db.conn(), None, Algorithm::RS256, 2048, &"test".into()).unwrap();
     assert!(
         eventually(10, || async {
             jwks_kids(&a.http, &a.address).await == vec![kid1.clone()]
@@ -332,7 +332,7 @@ async fn rotation_keeps_old_tokens_valid_until_revoked_on_every_instance() {
     rp_verifies(fetch_jwks(&b.address).await, &after).unwrap();
 
     // Revoked: gone from the JWKS everywhere, and the old token no longer verifies.
-    signing::revoke(&mut db.conn(), &kid1, &"test".into()).unwrap();
+    lifecycle::revoke(&mut db.conn(), &kid1, &"test".into()).unwrap();
     for inst in [&a, &b] {
         assert!(
             eventually(10, || async {
@@ -359,16 +359,16 @@ fn header_kid(token: &str) -> String {
 fn retired_keys_are_revoked_when_their_retention_ends() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let old = signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
-    let new = signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
+    let old = lifecycle::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
+    let new = lifecycle::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
     assert_eq!(
-        signing::expire_retired(&mut conn, store::now()).unwrap(),
+        lifecycle::expire_retired(&mut conn, store::now()).unwrap(),
         0,
         "still within retention"
     );
-    settings::set(&mut conn, signing::RETENTION_SETTING, "0").unwrap();
+    settings::set(&mut conn, lifecycle::RETENTION_SETTING, "0").unwrap();
     assert_eq!(
-        signing::expire_retired(&mut conn, store::now() + 1).unwrap(),
+        lifecycle::expire_retired(&mut conn, store::now() + 1).unwrap(),
         1
     );
     assert_eq!(
@@ -381,16 +381,16 @@ fn retired_keys_are_revoked_when_their_retention_ends() {
     );
     // The last active key cannot be retired; a missing one is named.
     assert!(matches!(
-        signing::retire(&mut conn, &new, &"test".into()),
-        Err(signing::LifecycleError::LastActiveKey(_))
+        lifecycle::retire(&mut conn, &new, &"test".into()),
+        Err(lifecycle::LifecycleError::LastActiveKey(_))
     ));
     assert!(matches!(
-        signing::retire(&mut conn, "nope", &"test".into()),
-        Err(signing::LifecycleError::NotFound(_))
+        lifecycle::retire(&mut conn, "nope", &"test".into()),
+        Err(lifecycle::LifecycleError::NotFound(_))
     ));
     assert!(matches!(
-        signing::retire(&mut conn, &old, &"test".into()),
-        Err(signing::LifecycleError::NotActive { .. })
+        lifecycle::retire(&mut conn, &old, &"test".into()),
+        Err(lifecycle::LifecycleError::NotActive { .. })
     ));
 }
 

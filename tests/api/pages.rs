@@ -639,9 +639,9 @@ async fn a_bumped_epoch_ends_older_sessions() {
         .unwrap()
         .unwrap();
     // The only administrator cannot be disabled: add another first.
-    keyward::accounts::create(
+    keyward::idm::accounts::create(
         &mut conn,
-        &keyward::accounts::NewAccount {
+        &keyward::idm::accounts::NewAccount {
             username: "second-admin",
             email: None,
             password: "quiet-harbour-lamp-88",
@@ -652,7 +652,7 @@ async fn a_bumped_epoch_ends_older_sessions() {
         &"test".into(),
     )
     .unwrap();
-    keyward::accounts::set_disabled(&mut conn, &user, true, &"test".into()).unwrap();
+    keyward::idm::accounts::set_disabled(&mut conn, &user, true, &"test".into()).unwrap();
     assert_eq!(
         c.get(app.url("/account")).send().await.unwrap().status(),
         303

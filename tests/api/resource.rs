@@ -1,8 +1,8 @@
 //! Introspection (RFC 7662), revocation (RFC 7009), RP-initiated logout, the
 //! bearer guard (RFC 6750) and the Prometheus endpoint behind it.
 
-use keyward::clients::{self, ClientSpec};
 use keyward::crypto::secret;
+use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use reqwest::Response;
 use serde_json::Value;
@@ -214,8 +214,8 @@ async fn introspection_of_jwt_and_machine_tokens() {
     assert_eq!(info["active"], true);
     assert_eq!(info["sub"], machine.id.as_str());
     assert!(info.get("username").is_none());
-    let claims = keyward::keyring::KeyRing::new(
-        keyward::keyring::load(&mut app.db.conn(), None).unwrap(),
+    let claims = keyward::keys::ring::KeyRing::new(
+        keyward::keys::ring::load(&mut app.db.conn(), None).unwrap(),
         None,
     )
     .verify(jwt)

@@ -1,9 +1,9 @@
 //! POST /token with the client_credentials grant, and the rules every grant
 //! shares: form encoding, client authentication, errors, no-store.
 
-use keyward::clients::{self, ClientSpec};
 use keyward::crypto::keys::Algorithm;
 use keyward::crypto::secret;
+use keyward::idm::clients::{self, ClientSpec};
 use keyward::store::{self, scopes::Scope};
 use reqwest::Response;
 use serde_json::Value;
@@ -22,7 +22,7 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
     ])
     .await;
     let mut conn = app.db.conn();
-    keyward::signing::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
+    keyward::keys::lifecycle::rotate(&mut conn, None, Algorithm::ES256, 0, &"test".into()).unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:read", "Read the API", &[])).unwrap();
     store::scopes::insert(&mut conn, &Scope::new("api:write", "Write the API", &[])).unwrap();
     let spec = ClientSpec {
@@ -131,8 +131,10 @@ async fn client_credentials_can_issue_rfc9068_jwts() {
     let body: Value = res.json().await.unwrap();
     let jwt = body["access_token"].as_str().unwrap();
     let mut conn = app.db.conn();
-    let ring =
-        keyward::keyring::KeyRing::new(keyward::keyring::load(&mut conn, None).unwrap(), None);
+    let ring = keyward::keys::ring::KeyRing::new(
+        keyward::keys::ring::load(&mut conn, None).unwrap(),
+        None,
+    );
     let verified = ring.verify(jwt).unwrap();
     assert_eq!(verified.header["typ"], "at+jwt");
     assert_eq!(verified.header["alg"], "ES256");

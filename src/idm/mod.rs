@@ -1,0 +1,11 @@
+//! Identity rules shared by the pages, the admin API and the CLI: accounts,
+//! sign-in throttling, first-run setup, clients, scopes, site settings and
+//! admin API keys.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod clients;
+pub mod scopes;
+pub mod setup;
+pub mod site;
+pub mod throttle;

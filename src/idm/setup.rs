@@ -1,0 +1,226 @@
+//! First-run setup: the one-time setup code, and completing setup (organisation,
+//! issuer, first admin, first signing key) exactly once, from the browser
+//! wizard or `keyward setup`.
+
+use diesel::Connection;
+
+use crate::app::config;
+use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey};
+use crate::crypto::secret::{self, SecretString};
+use crate::db::DbConn;
+use crate::idm::accounts::{self, AccountError};
+use crate::store::{self, audit, settings};
+
+pub const SETUP_CODE_PREFIX: &str = "kw_setup_";
+
+pub fn is_complete(conn: &mut DbConn) -> diesel::QueryResult<bool> {
+    Ok(settings::get(conn, settings::SETUP_COMPLETED)?.is_some())
+}
+
+/// Makes a new setup code (or takes `preset`, from KEYWARD_SETUP_CODE), stores
+/// its digest, and returns it for printing. The previous code stops working.
+pub fn issue_code(conn: &mut DbConn, preset: Option<&str>) -> diesel::QueryResult<SecretString> {
+    let code = match preset {
+        Some(p) => SecretString::new(p),
+        None => secret::generate(SETUP_CODE_PREFIX),
+    };
+    settings::set(conn, settings::SETUP_CODE_DIGEST, &code.digest())?;
+    Ok(code)
+}
+
+/// Whether `presented` is the current setup code (constant-time comparison);
+/// always false once setup is complete.
+pub fn code_is_valid(conn: &mut DbConn, presented: &str) -> diesel::QueryResult<bool> {
+    if presented.is_empty() || is_complete(conn)? {
+        return Ok(false);
+    }
+    Ok(match settings::get(conn, settings::SETUP_CODE_DIGEST)? {
+        Some(digest) => secret::matches_digest(presented, &digest),
+        None => false,
+    })
+}
+
+/// Everything setup needs. The admin password arrives already hashed when it
+/// comes from the wizard (the wizard checks the rules on its step 2).
+pub struct SetupInput {
+    pub org_name: String,
+    pub issuer: String,
+    pub admin_username: String,
+    pub admin_email: String,
+    pub admin_password: AdminPassword,
+    pub alg: Algorithm,
+}
+
+pub enum AdminPassword {
+    /// Plain text, typed twice (checked against the rules here).
+    Plain {
+        password: String,
+        confirmation: String,
+    },
+    /// A bcrypt hash made after the rules were checked.
+    Hashed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("setup is already complete")]
+    AlreadyComplete,
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+pub fn check_org_name(name: &str) -> Result<(), SetupError> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > 100 {
+        return Err(SetupError::Invalid {
+            field: "org_name",
+            message: "Enter a name of 1 to 100 characters.".into(),
+        });
+    }
+    Ok(())
+}
+
+pub fn check_issuer(issuer: &str) -> Result<String, SetupError> {
+    config::validate_issuer(issuer.trim()).map_err(|p| SetupError::Invalid {
+        field: "issuer",
+        message: format!("The issuer {p}."),
+    })
+}
+
+/// What a successful setup made.
+#[derive(Debug)]
+pub struct SetupOutcome {
+    pub issuer: String,
+    pub admin: store::users::User,
+    pub kid: String,
+}
+
+/// Completes setup. Of concurrent completions exactly one succeeds: the first
+/// statement of the transaction claims the `setup_completed` setting, and a
+/// loser rolls back everything.
+pub fn complete(
+    conn: &mut DbConn,
+    input: SetupInput,
+    kek: Option<&KeyEncryptionKey>,
+    bcrypt_cost: u32,
+    actor_ip: Option<String>,
+) -> Result<SetupOutcome, SetupError> {
+    if is_complete(conn)? {
+        return Err(SetupError::AlreadyComplete);
+    }
+    check_org_name(&input.org_name)?;
+    let issuer = check_issuer(&input.issuer)?;
+    accounts::check_username(&input.admin_username)?;
+    accounts::check_email(&input.admin_email)?;
+    let hash = match &input.admin_password {
+        AdminPassword::Plain {
+            password,
+            confirmation,
+        } => {
+            crate::crypto::password::check_new(
+                password,
+                confirmation,
+                &[&input.admin_username, &input.admin_email],
+            )
+            .map_err(|m| SetupError::Invalid {
+                field: "password",
+                message: m.into(),
+            })?;
+            crate::crypto::password::hash(password, bcrypt_cost).map_err(AccountError::from)?
+        }
+        AdminPassword::Hashed(h) => h.clone(),
+    };
+    // Slow work before the transaction: the key.
+    let generated = keys::generate(input.alg, 2048)?;
+    let (private_key, encrypted) =
+        keys::seal_private_key(kek, &generated.kid, &generated.private_pem)?;
+    conn.transaction(|c| {
+        if !settings::insert_if_absent(c, settings::SETUP_COMPLETED, &store::now().to_string())? {
+            return Err(SetupError::AlreadyComplete);
+        }
+        settings::set(c, settings::ORG_NAME, input.org_name.trim())?;
+        settings::set(c, settings::ISSUER, &issuer)?;
+        settings::delete(c, settings::SETUP_CODE_DIGEST)?;
+        let mut admin = store::users::NewUser::new(&input.admin_username, Some(&input.admin_email), Some(hash));
+        admin.is_admin = true;
+        let admin = store::users::insert(c, &admin)?;
+        store::keys::rotate(
+            c,
+            &store::keys::SigningKey {
+                kid: generated.kid.clone(),
+                alg: input.alg.as_str().into(),
+                private_key,
+                encrypted,
+                public_jwk: generated.public_jwk.to_string(),
+                status: store::keys::STATUS_ACTIVE.into(),
+                created_at: store::now(),
+                retired_at: None,
+                revoked_at: None,
+            },
+        )?;
+        settings::increment(c, settings::KEYS_VERSION)?;
+        settings::increment(c, settings::METADATA_VERSION)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("setup.complete", true)
+                .actor(admin.id.clone())
+                .ip(actor_ip)
+                .detail(serde_json::json!({ "issuer": issuer, "admin": admin.username, "alg": input.alg.as_str() })),
+        )?;
+        Ok(SetupOutcome {
+            issuer: issuer.clone(),
+            admin,
+            kid: generated.kid.clone(),
+        })
+    })
+}
+
+/// Used by the wizard to check the admin step before anything is stored.
+pub fn check_admin(
+    username: &str,
+    email: &str,
+    password: &str,
+    confirmation: &str,
+) -> Result<(), SetupError> {
+    accounts::check_username(username)?;
+    accounts::check_email(email)?;
+    crate::crypto::password::check_new(password, confirmation, &[username, email]).map_err(|m| {
+        SetupError::Invalid {
+            field: "password",
+            message: m.into(),
+        }
+    })
+}
+
+impl SetupError {
+    /// The form field a person should fix, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            SetupError::Invalid { field, .. } => Some(field),
+            SetupError::Account(
+                AccountError::Invalid { field, .. } | AccountError::Taken { field, .. },
+            ) => Some(field),
+            _ => None,
+        }
+    }
+
+    pub fn user_message(&self) -> String {
+        match self {
+            SetupError::Invalid { message, .. } => message.clone(),
+            SetupError::Account(
+                AccountError::Invalid { message, .. } | AccountError::Taken { message, .. },
+            ) => message.clone(),
+            SetupError::AlreadyComplete => "Setup is already complete.".into(),
+            _ => "Setup could not be completed; the error has been logged.".into(),
+        }
+    }
+}

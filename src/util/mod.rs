@@ -1,0 +1,5 @@
+//! Leaves with no knowledge of the rest: time formatting and the local HTTP
+//! probe.
+
+pub mod probe;
+pub mod time;
