@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod crypto;
 pub mod db;
 pub mod idm;
