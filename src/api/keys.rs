@@ -79,7 +79,7 @@ async fn change(
     let st = state.clone();
     run(state, move |c| {
         let kid = work(c)?;
-        crate::web::admin::republish(c, &st);
+        st.republish(c);
         let key = keys::find(c, &kid)?
             .ok_or_else(|| ApiError::not_found(format!("no signing key {kid}")))?;
         Ok(KeyOut::from(&key))

@@ -4,71 +4,11 @@
 use std::net::SocketAddr;
 
 use crate::crypto::keys::KeyEncryptionKey;
+pub use crate::db::DatabaseUrl;
+use crate::oidc::discovery::validate_issuer;
 
 /// The default embedded database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "keyward.db";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Postgres(String),
-    /// A SQLite file path (the `sqlite://` prefix, if any, removed).
-    Sqlite(String),
-}
-
-impl DatabaseUrl {
-    /// `postgres://` or `postgresql://` selects PostgreSQL; `sqlite://PATH`,
-    /// `sqlite:PATH` or a plain path selects a SQLite file.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err("is empty".into());
-        }
-        let lower = raw.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let parsed = url::Url::parse(raw).map_err(|e| format!("is not a valid URL ({e})"))?;
-            if parsed.host_str().unwrap_or("").is_empty() {
-                return Err("names no host (expected postgres://USER@HOST/DATABASE)".into());
-            }
-            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
-        }
-        let path = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-            .unwrap_or(raw);
-        if let Some((scheme, _)) = path.split_once("://") {
-            return Err(format!(
-                "uses the unsupported scheme '{scheme}' (expected postgres:// or a SQLite file path)"
-            ));
-        }
-        if path.is_empty() {
-            return Err("names no SQLite file".into());
-        }
-        Ok(DatabaseUrl::Sqlite(path.to_owned()))
-    }
-
-    pub fn backend(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Postgres(_) => "postgresql",
-            DatabaseUrl::Sqlite(_) => "sqlite",
-        }
-    }
-
-    /// The URL with any password replaced, for logs.
-    pub fn redacted(&self) -> String {
-        match self {
-            DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
-                Ok(mut u) => {
-                    if u.password().is_some() {
-                        let _ = u.set_password(Some("***"));
-                    }
-                    u.to_string()
-                }
-                Err(_) => "postgres://(unparseable)".into(),
-            },
-            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
-        }
-    }
-}
 
 /// A configuration value that failed validation: which variable, and why.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -235,38 +175,6 @@ fn redact(raw: &str) -> String {
         }
         _ => raw.to_owned(),
     }
-}
-
-/// An issuer is an absolute https URL with no query or fragment (RFC 8414 §2),
-/// or http on a loopback host for local use.
-pub fn validate_issuer(raw: &str) -> Result<String, String> {
-    let u = url::Url::parse(raw).map_err(|e| format!("is not an absolute URL ({e})"))?;
-    if u.query().is_some() || u.fragment().is_some() {
-        return Err("must not have a query or fragment".into());
-    }
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err("must not carry user credentials".into());
-    }
-    let host = u.host_str().unwrap_or("");
-    match u.scheme() {
-        "https" if !host.is_empty() => {}
-        "http" if is_loopback_host(host) => {}
-        "http" => {
-            return Err("must use https (http is allowed only on localhost or 127.0.0.1)".into())
-        }
-        _ => return Err("must be an https URL".into()),
-    }
-    // Kept exactly as given: relying parties compare the issuer byte for byte.
-    Ok(raw.to_owned())
-}
-
-pub fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
 }
 
 #[cfg(test)]

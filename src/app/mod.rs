@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod published;
 pub mod startup;
 pub mod state;
 pub mod tasks;

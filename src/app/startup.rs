@@ -9,11 +9,11 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::app::config::Config;
+use crate::app::published::{self, Publisher};
 use crate::app::state::AppState;
 use crate::db::{self, Db};
 use crate::idm::setup;
 use crate::keys::ring::{self, KeyRing};
-use crate::oidc::discovery::{self, Publisher};
 use crate::store::settings;
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
@@ -45,9 +45,17 @@ pub fn load_published(db: &Db, config: &Config) -> anyhow::Result<(Arc<KeyRing>,
     let set = ring::load(&mut conn, kek.as_ref()).context("loading the signing keys")?;
     let ring = Arc::new(KeyRing::new(set, kek));
     let published = Arc::new(Publisher::default());
-    discovery::sync(&mut conn, &ring, &published, config.issuer.as_deref())
+    expire_retired_keys(&mut conn);
+    published::sync(&mut conn, &ring, &published, config.issuer.as_deref())
         .context("rendering the discovery documents")?;
     Ok((ring, published))
+}
+
+/// Revokes retired keys whose retention has ended (they leave the JWKS).
+fn expire_retired_keys(conn: &mut crate::db::DbConn) {
+    if let Err(e) = crate::keys::lifecycle::expire_retired(conn, crate::store::now()) {
+        tracing::warn!(error = %e, "ending the retention of retired keys failed");
+    }
 }
 
 /// Every `sync_interval_secs`, picks up key rotations and metadata changes
@@ -65,7 +73,8 @@ fn spawn_sync(state: AppState) {
             let result = state
                 .db
                 .run(move |conn| {
-                    discovery::sync(conn, &keys, &published, issuer.as_deref())
+                    expire_retired_keys(conn);
+                    published::sync(conn, &keys, &published, issuer.as_deref())
                         .map_err(|e| anyhow::anyhow!(e))
                 })
                 .await;
@@ -178,6 +187,7 @@ impl Application {
             published,
             setup_complete: setup_link.is_none(),
             session_key,
+            templates: crate::web::templates::tera(),
         });
         spawn_sync(state.clone());
         spawn_cleanup(state.clone());

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use crate::app::config::Config;
+use crate::app::published::Publisher;
 use crate::db::batch::Batcher;
 use crate::db::Db;
 use crate::keys::ring::KeyRing;
 use crate::oauth::client_cache::ClientCache;
-use crate::oidc::discovery::Publisher;
 use crate::store::tokens::{self, Lookup, Token};
 
 #[derive(Clone)]
@@ -43,6 +43,8 @@ pub struct Parts {
     pub published: Arc<Publisher>,
     pub setup_complete: bool,
     pub session_key: actix_web::cookie::Key,
+    /// The page templates, parsed once.
+    pub templates: &'static tera::Tera,
 }
 
 impl AppState {
@@ -64,13 +66,29 @@ impl AppState {
                 tokens::lookup_many,
             ),
             db: parts.db,
-            templates: crate::web::templates::tera(),
+            templates: parts.templates,
             keys: parts.keys,
             published: parts.published,
             setup_complete: Arc::new(std::sync::atomic::AtomicBool::new(parts.setup_complete)),
             session_key: parts.session_key,
             clients: Arc::new(ClientCache::default()),
             metrics: Arc::default(),
+        }
+    }
+}
+
+impl AppState {
+    /// Reloads the key ring and republishes the metadata on this instance at
+    /// once after a change (the other instances follow within their sync
+    /// interval). Blocking: call it inside a database unit of work.
+    pub fn republish(&self, conn: &mut crate::db::DbConn) {
+        if let Err(e) = crate::app::published::sync(
+            conn,
+            &self.keys,
+            &self.published,
+            self.config.issuer.as_deref(),
+        ) {
+            tracing::warn!(error = %e, "republishing after a change failed; the sync task will");
         }
     }
 }

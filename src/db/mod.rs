@@ -3,7 +3,10 @@
 //! helper that moves blocking Diesel work off the async workers.
 
 pub mod batch;
+mod database_url;
 pub mod schema;
+
+pub use database_url::DatabaseUrl;
 
 use std::time::Duration;
 
@@ -11,8 +14,6 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-
-use crate::app::config::DatabaseUrl;
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -4,7 +4,6 @@
 
 use diesel::Connection;
 
-use crate::app::config;
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey};
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
@@ -90,7 +89,7 @@ pub fn check_org_name(name: &str) -> Result<(), SetupError> {
 }
 
 pub fn check_issuer(issuer: &str) -> Result<String, SetupError> {
-    config::validate_issuer(issuer.trim()).map_err(|p| SetupError::Invalid {
+    crate::oidc::discovery::validate_issuer(issuer.trim()).map_err(|p| SetupError::Invalid {
         field: "issuer",
         message: format!("The issuer {p}."),
     })

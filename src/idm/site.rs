@@ -7,8 +7,52 @@ use diesel::Connection;
 use crate::db::DbConn;
 use crate::idm::clients::{ACCESS_TTL_RANGE, REFRESH_TTL_RANGE};
 use crate::idm::setup::{self, SetupError};
-use crate::oidc::discovery;
 use crate::store::{audit, settings};
+
+/// Built-in defaults when neither a client's policy nor the settings name a
+/// lifetime.
+pub const DEFAULT_ACCESS_TTL: i64 = 3600;
+pub const DEFAULT_REFRESH_TTL: i64 = 30 * 86_400;
+
+/// Token lifetimes in seconds, used when a client's policy names none. Admins
+/// set them on the settings page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub access: i64,
+    pub refresh: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            access: DEFAULT_ACCESS_TTL,
+            refresh: DEFAULT_REFRESH_TTL,
+        }
+    }
+}
+
+/// The default lifetimes the settings hold (built-in ones where unset).
+pub fn lifetimes(conn: &mut DbConn) -> diesel::QueryResult<Lifetimes> {
+    let read = |c: &mut DbConn, key: &str, default: i64| -> diesel::QueryResult<i64> {
+        Ok(settings::get(c, key)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(default))
+    };
+    let builtin = Lifetimes::default();
+    Ok(Lifetimes {
+        access: read(conn, settings::DEFAULT_ACCESS_TTL, builtin.access)?,
+        refresh: read(conn, settings::DEFAULT_REFRESH_TTL, builtin.refresh)?,
+    })
+}
+
+/// The issuer in force: the environment's, else the one setup stored.
+pub fn issuer(conn: &mut DbConn, configured: Option<&str>) -> diesel::QueryResult<Option<String>> {
+    match configured {
+        Some(i) => Ok(Some(i.to_owned())),
+        None => settings::get(conn, settings::ISSUER),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -32,7 +76,7 @@ pub struct SiteSettings {
 }
 
 pub fn load(conn: &mut DbConn) -> diesel::QueryResult<SiteSettings> {
-    let lifetimes = discovery::lifetimes(conn)?;
+    let lifetimes = lifetimes(conn)?;
     Ok(SiteSettings {
         org_name: settings::get(conn, settings::ORG_NAME)?.unwrap_or_default(),
         issuer: settings::get(conn, settings::ISSUER)?,

@@ -7,30 +7,9 @@ use serde_json::json;
 use crate::crypto::keys::Algorithm;
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
+use crate::idm::site::Lifetimes;
 use crate::keys::ring::{KeyRing, KeyRingError};
 use crate::store::{self, clients::Client, tokens};
-
-/// Built-in defaults when neither a client's policy nor the settings name a
-/// lifetime.
-pub const DEFAULT_ACCESS_TTL: i64 = 3600;
-pub const DEFAULT_REFRESH_TTL: i64 = 30 * 86_400;
-
-/// Token lifetimes in seconds, used when a client's policy names none. Admins
-/// set them on the settings page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lifetimes {
-    pub access: i64,
-    pub refresh: i64,
-}
-
-impl Default for Lifetimes {
-    fn default() -> Self {
-        Lifetimes {
-            access: DEFAULT_ACCESS_TTL,
-            refresh: DEFAULT_REFRESH_TTL,
-        }
-    }
-}
 
 /// Who issues tokens: the issuer URL and the server's default lifetimes.
 #[derive(Debug, Clone)]

@@ -4,16 +4,10 @@
 //! They advertise only what this build implements. Each capability adds its
 //! endpoint and values here when it lands.
 
-use std::sync::{Arc, RwLock};
-
-use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use crate::crypto::keys::Algorithm;
-use crate::db::DbConn;
-use crate::keys::ring::{KeyRing, KeyRingError};
-use crate::oauth::issue::{Issuer, Lifetimes};
-use crate::store::{self, settings};
+use crate::store;
 
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -25,48 +19,27 @@ pub fn endpoint(issuer: &str, path: &str) -> String {
     format!("{}{path}", issuer.trim_end_matches('/'))
 }
 
-/// The rendered documents at one (keys, metadata) version.
-#[derive(Debug, Default)]
-pub struct Documents {
-    pub keys_version: i64,
-    pub metadata_version: i64,
-    pub issuer: Option<String>,
-    /// The organisation name pages show, once setup stored it.
-    pub org_name: Option<String>,
-    /// Origins of registered http(s) redirect URIs: browser apps there may
-    /// call the token and userinfo endpoints (CORS).
-    pub cors_origins: std::collections::HashSet<String>,
-    /// Token lifetimes for clients whose policy names none.
-    pub lifetimes: Lifetimes,
-    /// `None` until the issuer is known.
-    pub openid_configuration: Option<Bytes>,
-    pub oauth_metadata: Option<Bytes>,
-}
-
-impl Documents {
-    /// The issuer and default lifetimes tokens are minted with, once the
-    /// issuer is known.
-    pub fn token_issuer(&self) -> Option<Issuer> {
-        self.issuer.as_ref().map(|url| Issuer {
-            url: url.clone(),
-            lifetimes: self.lifetimes,
-        })
+/// An issuer is an absolute https URL with no query or fragment (RFC 8414 §2),
+/// or http on a loopback host for local use.
+pub fn validate_issuer(raw: &str) -> Result<String, String> {
+    let u = url::Url::parse(raw).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
     }
-}
-
-/// The default lifetimes the settings hold (built-in ones where unset).
-pub fn lifetimes(conn: &mut DbConn) -> diesel::QueryResult<Lifetimes> {
-    let read = |c: &mut DbConn, key: &str, default: i64| -> diesel::QueryResult<i64> {
-        Ok(settings::get(c, key)?
-            .and_then(|v| v.parse::<i64>().ok())
-            .filter(|v| *v > 0)
-            .unwrap_or(default))
-    };
-    let builtin = Lifetimes::default();
-    Ok(Lifetimes {
-        access: read(conn, settings::DEFAULT_ACCESS_TTL, builtin.access)?,
-        refresh: read(conn, settings::DEFAULT_REFRESH_TTL, builtin.refresh)?,
-    })
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("must not carry user credentials".into());
+    }
+    let host = u.host_str().unwrap_or("");
+    match u.scheme() {
+        "https" if !host.is_empty() => {}
+        "http" if crate::util::net::is_loopback_host(host) => {}
+        "http" => {
+            return Err("must use https (http is allowed only on localhost or 127.0.0.1)".into())
+        }
+        _ => return Err("must be an https URL".into()),
+    }
+    // Kept exactly as given: relying parties compare the issuer byte for byte.
+    Ok(raw.to_owned())
 }
 
 /// What the documents are made of, read from the database.
@@ -152,114 +125,6 @@ pub fn render(inputs: &Inputs) -> Value {
     doc.insert("request_parameter_supported".into(), json!(false));
     doc.insert("request_uri_parameter_supported".into(), json!(false));
     Value::Object(doc)
-}
-
-/// The issuer in force: the environment's, else the one setup stored.
-pub fn issuer(conn: &mut DbConn, configured: Option<&str>) -> diesel::QueryResult<Option<String>> {
-    match configured {
-        Some(i) => Ok(Some(i.to_owned())),
-        None => settings::get(conn, settings::ISSUER),
-    }
-}
-
-fn metadata_version(conn: &mut DbConn) -> diesel::QueryResult<i64> {
-    Ok(settings::get(conn, settings::METADATA_VERSION)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
-}
-
-/// The origins (`scheme://host[:port]`) of every http(s) redirect URI of an
-/// enabled client.
-fn cors_origins(conn: &mut DbConn) -> diesel::QueryResult<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    for client in store::clients::list(conn, None, i64::MAX, 0)? {
-        if client.disabled {
-            continue;
-        }
-        for uri in client.redirect_uri_list() {
-            if let Ok(u) = url::Url::parse(&uri) {
-                if matches!(u.scheme(), "http" | "https") {
-                    out.insert(u.origin().ascii_serialization());
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Holds the current documents; swapped atomically on change.
-#[derive(Default)]
-pub struct Publisher {
-    current: RwLock<Arc<Documents>>,
-}
-
-impl Publisher {
-    pub fn snapshot(&self) -> Arc<Documents> {
-        match self.current.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-
-    fn replace(&self, docs: Documents) {
-        let docs = Arc::new(docs);
-        match self.current.write() {
-            Ok(mut g) => *g = docs,
-            Err(p) => *p.into_inner() = docs,
-        }
-    }
-}
-
-/// Brings the key ring and the documents up to date with the database:
-/// revokes retired keys past retention, reloads keys if their version moved,
-/// and re-renders the documents if keys, scopes or the issuer changed. Cheap
-/// when nothing changed (two small reads).
-pub fn sync(
-    conn: &mut DbConn,
-    ring: &KeyRing,
-    publisher: &Publisher,
-    configured_issuer: Option<&str>,
-) -> Result<bool, KeyRingError> {
-    if let Err(e) = crate::keys::lifecycle::expire_retired(conn, store::now()) {
-        tracing::warn!(error = %e, "ending the retention of retired keys failed");
-    }
-    ring.refresh(conn)?;
-    let keys = ring.snapshot();
-    let metadata_version = metadata_version(conn)?;
-    let current = publisher.snapshot();
-    let issuer = issuer(conn, configured_issuer)?;
-    let org_name = settings::get(conn, settings::ORG_NAME)?;
-    if current.openid_configuration.is_some() == issuer.is_some()
-        && current.keys_version == keys.version
-        && current.metadata_version == metadata_version
-        && current.issuer == issuer
-        && current.org_name == org_name
-    {
-        return Ok(false);
-    }
-    let mut docs = Documents {
-        keys_version: keys.version,
-        metadata_version,
-        issuer: issuer.clone(),
-        org_name,
-        cors_origins: cors_origins(conn)?,
-        lifetimes: lifetimes(conn)?,
-        ..Documents::default()
-    };
-    if let Some(issuer) = issuer.as_deref() {
-        let scopes = store::scopes::list(conn)?;
-        let algs = keys.active_algorithms();
-        let doc = render(&Inputs {
-            issuer,
-            scopes: &scopes,
-            signing_algs: &algs,
-        });
-        let bytes = Bytes::from(doc.to_string());
-        docs.openid_configuration = Some(bytes.clone());
-        docs.oauth_metadata = Some(bytes);
-    }
-    publisher.replace(docs);
-    Ok(true)
 }
 
 #[cfg(test)]

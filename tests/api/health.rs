@@ -2,11 +2,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use keyward::app::config::DatabaseUrl;
+use keyward::app::published::Publisher;
 use keyward::app::state::{AppState, Parts};
+use keyward::db::DatabaseUrl;
 use keyward::db::{self, Db};
 use keyward::keys::ring::{KeyRing, KeySet};
-use keyward::oidc::discovery::Publisher;
 
 use crate::helpers::{spawn_app, test_config, TestDb};
 
@@ -20,6 +20,7 @@ fn serve_over(db: &TestDb, pool_url: &DatabaseUrl) -> String {
         published: Arc::new(Publisher::default()),
         setup_complete: true,
         session_key: actix_web::cookie::Key::generate(),
+        templates: keyward::web::templates::tera(),
     });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

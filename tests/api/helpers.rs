@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
-use keyward::app::config::{Config, DatabaseUrl};
+use keyward::app::config::Config;
 use keyward::app::startup::Application;
+use keyward::db::DatabaseUrl;
 use keyward::db::{self, DbConn};
 
 pub const TEST_DATABASE_VAR: &str = "KEYWARD_TEST_DATABASE_URL";

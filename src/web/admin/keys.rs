@@ -12,7 +12,7 @@ use crate::crypto::keys::Algorithm;
 use crate::db::DbError;
 use crate::keys::lifecycle::{self, LifecycleError};
 use crate::store::{self, keys};
-use crate::web::admin::{actor, confirm_page, republish, AdminUser, Confirm};
+use crate::web::admin::{actor, confirm_page, AdminUser, Confirm};
 use crate::web::page::{self, see_other};
 use crate::web::pages::login::CsrfForm;
 use crate::web::session;
@@ -74,7 +74,7 @@ async fn change(
                 Err(LifecycleError::Db(e)) => return Err(DbError::from(e)),
                 Err(refused) => return Ok(Err(refused.to_string())),
             };
-            republish(c, &st);
+            st.republish(c);
             Ok(Ok(done))
         })
         .await?;

@@ -16,7 +16,6 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 
 use crate::app::state::AppState;
-use crate::oidc::discovery;
 use crate::store::audit::Actor;
 use crate::web::page;
 use crate::web::session::{self, SignedIn};
@@ -91,17 +90,4 @@ pub fn confirm_page(
 /// request came from.
 pub fn actor(admin: &SignedIn, req: &actix_web::HttpRequest) -> Actor {
     Actor::new(admin.user.id.clone(), page::client_ip(req))
-}
-
-/// Reloads the key ring and republishes the metadata on this instance at once
-/// after a change (the other instances follow within their sync interval).
-pub fn republish(conn: &mut crate::db::DbConn, state: &AppState) {
-    if let Err(e) = discovery::sync(
-        conn,
-        &state.keys,
-        &state.published,
-        state.config.issuer.as_deref(),
-    ) {
-        tracing::warn!(error = %e, "republishing after a change failed; the sync task will");
-    }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::state::AppState;
 use crate::db::DbError;
 use crate::idm::site::{self, SettingsError};
-use crate::web::admin::{actor, republish, AdminUser};
+use crate::web::admin::{actor, AdminUser};
 use crate::web::page::{self, see_other};
 use crate::web::session::{self, SignedIn};
 use crate::web::PageError;
@@ -130,7 +130,7 @@ pub async fn save(
             };
             let saved = site::save(c, &changes, &actor);
             if saved.is_ok() {
-                republish(c, &st);
+                st.republish(c);
             }
             Ok::<_, DbError>(saved)
         })

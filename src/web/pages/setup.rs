@@ -329,9 +329,12 @@ pub async fn finish(
                 ip,
             );
             if outcome.is_ok() {
-                if let Err(e) =
-                    discovery::sync(c, &st.keys, &st.published, st.config.issuer.as_deref())
-                {
+                if let Err(e) = crate::app::published::sync(
+                    c,
+                    &st.keys,
+                    &st.published,
+                    st.config.issuer.as_deref(),
+                ) {
                     tracing::error!(error = %e, "publishing after setup failed");
                 }
             }

@@ -7,8 +7,9 @@ use diesel::Connection;
 
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
-use crate::oauth::redirect_uri;
 use crate::store::{self, audit, clients, clients::Client};
+
+pub mod redirect_uri;
 
 pub const GRANT_TYPES: [&str; 4] = [
     "authorization_code",
