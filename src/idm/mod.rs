@@ -7,5 +7,6 @@ pub mod api_keys;
 pub mod clients;
 pub mod scopes;
 pub mod setup;
+pub mod sign_in;
 pub mod site;
 pub mod throttle;

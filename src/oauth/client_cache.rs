@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::store::clients::Client;
+use super::client_auth::{self, Presented};
+use super::error::OAuthError;
+use crate::db::{Db, DbError};
+use crate::store::clients::{self, Client};
 
 /// More clients than this and the cache starts over (a deployment with that
 /// many clients still gets hits; memory stays bounded).
@@ -37,6 +40,30 @@ impl ClientCache {
     pub fn forget(&self, id: &str) {
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         map.remove(id);
+    }
+
+    /// The client the request authenticates as, from the cache when the cached
+    /// copy accepts the credentials, else freshly from the database (a secret
+    /// may have been rotated). A cached copy may be stale: whatever relies on
+    /// it checks `client.revision` in the same statement (see `store::tokens`).
+    pub async fn authenticate(
+        &self,
+        db: &Db,
+        presented: &Presented,
+    ) -> Result<Arc<Client>, OAuthError> {
+        let id = presented.client_id().to_owned();
+        if let Some(cached) = self.get(&id) {
+            if client_auth::authenticate(&cached, presented).is_ok() {
+                return Ok(cached);
+            }
+        }
+        let found = db
+            .run(move |c| clients::find(c, &id).map_err(DbError::from))
+            .await?;
+        let client = self
+            .put(found.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?);
+        client_auth::authenticate(&client, presented)?;
+        Ok(client)
     }
 }
 

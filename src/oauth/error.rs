@@ -64,6 +64,30 @@ impl OAuthError {
     }
 }
 
+/// A failed query as the protocol error a client sees: an outage is
+/// `temporarily_unavailable` (503); anything else is logged and answered
+/// `server_error` without its cause.
+impl From<crate::db::DbError> for OAuthError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Unavailable(_) | DbError::Cancelled => {
+                OAuthError::temporarily_unavailable("the database is unavailable")
+            }
+            DbError::Query(q) => {
+                tracing::error!(error = %q, "database error");
+                OAuthError::server_error("the request could not be completed")
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for OAuthError {
+    fn from(e: diesel::result::Error) -> Self {
+        crate::db::DbError::from(e).into()
+    }
+}
+
 impl std::fmt::Display for OAuthError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.description)

@@ -28,6 +28,13 @@ pub enum IssueError {
     NoSigningKey,
 }
 
+impl From<IssueError> for crate::oauth::error::OAuthError {
+    fn from(e: IssueError) -> Self {
+        tracing::error!(error = %e, "issuing a token failed");
+        crate::oauth::error::OAuthError::server_error("the token could not be issued")
+    }
+}
+
 /// The algorithm new JWTs are signed with: the first of RS256, ES256, EdDSA
 /// that has an active key (RS256 is the OIDC default).
 pub fn signing_alg(ring: &KeyRing) -> Option<Algorithm> {

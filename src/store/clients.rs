@@ -59,6 +59,12 @@ impl Client {
     pub fn grant_type_list(&self) -> Vec<String> {
         split_list(&self.grant_types)
     }
+    /// Whether the client may use `grant`.
+    pub fn allows(&self, grant: crate::store::types::GrantType) -> bool {
+        self.grant_types
+            .split_whitespace()
+            .any(|g| g == grant.as_str())
+    }
     pub fn allowed_scope_list(&self) -> Vec<String> {
         split_list(&self.allowed_scopes)
     }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod scopes;
 pub mod settings;
 pub mod tokens;
+pub mod types;
 pub mod users;
 
 diesel::define_sql_function! {

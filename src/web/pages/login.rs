@@ -7,10 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::app::state::AppState;
-use crate::crypto::password;
 use crate::db::DbError;
-use crate::idm::throttle;
-use crate::store::{self, audit, users};
+use crate::idm::sign_in::{self, Attempt, Outcome};
+use crate::store;
 use crate::web::page::{self, see_other};
 use crate::web::session;
 use crate::web::PageError;
@@ -76,12 +75,6 @@ pub struct LoginForm {
     return_to: Option<String>,
 }
 
-enum Outcome {
-    SignedIn(Box<users::User>),
-    Wrong,
-    Locked(i64),
-}
-
 pub async fn submit(
     state: web::Data<AppState>,
     session: Session,
@@ -98,49 +91,14 @@ pub async fn submit(
     let outcome = state
         .db
         .run(move |c| -> Result<Outcome, DbError> {
-            let now = store::now();
-            if let Some(wait) = throttle::locked_for(c, &name, ip.as_deref(), now)? {
-                audit::record(
-                    c,
-                    &audit::NewAuditEvent::new("login.throttled", false)
-                        .target(throttle::account_target(&name))
-                        .ip(ip),
-                )?;
-                return Ok(Outcome::Locked(wait));
-            }
-            let user = match users::find_by_username(c, &name)? {
-                Some(u) => Some(u),
-                None if name.contains('@') => users::find_by_email(c, &name)?,
-                None => None,
+            let attempt = Attempt {
+                username: &name,
+                password: &form.password,
+                ip: ip.as_deref(),
+                bcrypt_cost: cost,
+                detail: None,
             };
-            // The hash runs on this blocking thread either way, so a missing
-            // user costs what a wrong password costs.
-            let ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
-                Some(hash) => password::verify(&form.password, hash),
-                None => password::verify_dummy(&form.password, cost),
-            };
-            match user {
-                Some(u) if ok && !u.disabled => {
-                    users::record_login(c, &u.id, now)?;
-                    audit::record(
-                        c,
-                        &audit::NewAuditEvent::new(throttle::LOGIN_ACTION, true)
-                            .actor(u.id.clone())
-                            .target(throttle::account_target(&u.username))
-                            .ip(ip),
-                    )?;
-                    Ok(Outcome::SignedIn(Box::new(u)))
-                }
-                _ => {
-                    audit::record(
-                        c,
-                        &audit::NewAuditEvent::new(throttle::LOGIN_ACTION, false)
-                            .target(throttle::account_target(&name))
-                            .ip(ip),
-                    )?;
-                    Ok(Outcome::Wrong)
-                }
-            }
+            Ok(sign_in::check(c, &attempt, store::now())?)
         })
         .await?;
     state.metrics.login(match &outcome {
@@ -162,7 +120,7 @@ pub async fn submit(
             Some(WRONG),
         ),
         Outcome::Locked(wait) => {
-            let minutes = (wait + 59) / 60;
+            let minutes = sign_in::minutes(wait);
             let message = format!(
                 "Too many failed sign-ins for this account or from your network. For your safety, sign-in is paused: try again in {minutes} minute{}.",
                 if minutes == 1 { "" } else { "s" }

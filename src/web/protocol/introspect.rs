@@ -1,24 +1,17 @@
-//! POST /introspect (RFC 7662). The caller authenticates as a client; it sees
-//! the details of its own tokens, or of any token when an admin made it a
-//! resource server. Every other answer is `{"active": false}` and nothing else.
+//! POST /introspect (RFC 7662): the caller authenticates as a client, the
+//! token is looked up by the batch reader, and `oauth::introspect::describe`
+//! decides what the caller may see.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
+use super::form::{error_response, form_and_client, no_store_json};
 use crate::app::state::AppState;
 use crate::crypto::secret;
 use crate::db::batch::BatchError;
 use crate::oauth::error::OAuthError;
-use crate::store::{self, clients::Client, tokens};
-use crate::web::protocol::token::{authenticate_client, error_response, form_and_client};
-
-fn answer(body: Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(body)
-}
+use crate::oauth::introspect::describe;
+use crate::store;
 
 pub async fn introspect(
     state: web::Data<AppState>,
@@ -30,7 +23,7 @@ pub async fn introspect(
             state
                 .metrics
                 .introspection(body.get("active") == Some(&Value::Bool(true)));
-            answer(body)
+            no_store_json(&body)
         }
         Err(e) => error_response(&e),
     }
@@ -42,7 +35,7 @@ async fn run(
     body: &[u8],
 ) -> Result<Value, OAuthError> {
     let (params, presented) = form_and_client(req, body)?;
-    let mut caller = authenticate_client(state, &presented).await?;
+    let mut caller = state.clients.authenticate(&state.db, &presented).await?;
     if caller.is_public() {
         return Err(OAuthError::invalid_client(
             "a public client cannot introspect tokens",
@@ -69,53 +62,7 @@ async fn run(
     if found.caller_revision != Some(caller.revision) {
         // The cached client changed (or went away): authenticate afresh.
         state.clients.forget(&caller.id);
-        caller = authenticate_client(state, &presented).await?;
+        caller = state.clients.authenticate(&state.db, &presented).await?;
     }
     Ok(describe(&found, &caller, &issuer, store::now()))
-}
-
-/// The RFC 7662 §2.2 answer for `found`, as `caller` may see it.
-pub fn describe(found: &tokens::Lookup, caller: &Client, issuer: &str, now: i64) -> Value {
-    let inactive = json!({ "active": false });
-    let Some(t) = &found.token else {
-        return inactive;
-    };
-    // token_type_hint is only a hint: access and refresh tokens are both
-    // found by digest, whatever the hint says.
-    if !t.is_active(now) || found.user_disabled {
-        return inactive;
-    }
-    if t.client_id != caller.id && !caller.resource_server {
-        return inactive;
-    }
-    let mut out = Map::new();
-    out.insert("active".into(), json!(true));
-    out.insert("scope".into(), json!(t.scope));
-    out.insert("client_id".into(), json!(t.client_id));
-    if let Some(name) = &found.username {
-        out.insert("username".into(), json!(name));
-    }
-    out.insert(
-        "sub".into(),
-        json!(t.user_id.as_deref().unwrap_or(&t.client_id)),
-    );
-    out.insert("aud".into(), json!(issuer));
-    out.insert("iss".into(), json!(issuer));
-    out.insert("exp".into(), json!(t.expires_at));
-    out.insert("iat".into(), json!(t.created_at));
-    out.insert(
-        "token_type".into(),
-        json!(if t.kind == tokens::KIND_ACCESS {
-            "Bearer"
-        } else {
-            "refresh_token"
-        }),
-    );
-    if t.format == tokens::FORMAT_JWT {
-        out.insert("jti".into(), json!(t.id));
-    }
-    if let Some(at) = t.auth_time {
-        out.insert("auth_time".into(), json!(at));
-    }
-    Value::Object(out)
 }

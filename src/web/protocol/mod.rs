@@ -4,6 +4,7 @@
 
 pub mod bearer;
 pub mod end_session;
+pub mod form;
 pub mod introspect;
 pub mod revoke;
 pub mod token;

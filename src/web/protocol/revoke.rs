@@ -6,14 +6,12 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::form::{error_response, form_and_client};
 use crate::app::state::AppState;
 use crate::crypto::secret;
 use crate::db::DbError;
 use crate::oauth::error::OAuthError;
 use crate::store::{self, audit, tokens};
-use crate::web::protocol::token::{
-    authenticate_client, error_response, form_and_client, unavailable,
-};
 
 pub async fn revoke(
     state: web::Data<AppState>,
@@ -41,7 +39,7 @@ async fn run(
     let (params, presented) = form_and_client(req, body)?;
     // Revocation is rare: authenticate against the database, never the cache.
     state.clients.forget(presented.client_id());
-    let caller = authenticate_client(state, &presented).await?;
+    let caller = state.clients.authenticate(&state.db, &presented).await?;
     let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("token is required"));
     };
@@ -85,6 +83,5 @@ async fn run(
                 Ok::<_, DbError>(Ok(n > 0))
             })
         })
-        .await
-        .map_err(unavailable)?
+        .await?
 }

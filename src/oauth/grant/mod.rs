@@ -1,0 +1,276 @@
+//! The token endpoint's grants (RFC 6749 §4.1.3, §4.3, §4.4, §6), each a
+//! decision and an action: `decide_*` is a pure function over plain values
+//! (the rows already read, the request, `now`) that says what to issue or
+//! which RFC 6749 error to answer; `apply` reads what the decision needs and
+//! writes its outcome, inside the one transaction [`handle`] opens.
+
+pub mod client_credentials;
+pub mod code;
+pub mod password;
+pub mod refresh;
+
+use std::collections::HashMap;
+
+use diesel::Connection;
+use serde::Serialize;
+
+use super::client_auth::{self, Presented};
+use super::error::OAuthError;
+use super::issue::{self, Grant, Issuer};
+use super::request::{self, TokenRequest};
+use crate::db::DbConn;
+use crate::keys::ring::KeyRing;
+use crate::store::types::GrantType;
+use crate::store::{self, clients, clients::Client, users::User};
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+/// Who is asking, beyond the client: what the password grant throttles by.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub ip: Option<String>,
+    pub bcrypt_cost: u32,
+}
+
+/// A refused grant: the error to answer and, for a replayed code or a
+/// reused refresh token, the token family to revoke first (RFC 6749
+/// §4.1.2, RFC 9700 §4.14.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub error: OAuthError,
+    pub revoke_family: Option<String>,
+}
+
+impl From<OAuthError> for Refusal {
+    fn from(error: OAuthError) -> Self {
+        Refusal {
+            error,
+            revoke_family: None,
+        }
+    }
+}
+
+impl Refusal {
+    fn revoking(error: OAuthError, family: &str) -> Self {
+        Refusal {
+            error,
+            revoke_family: Some(family.to_owned()),
+        }
+    }
+
+    /// Carries the refusal out: revokes the family it names, then gives the
+    /// error to answer.
+    fn apply(self, conn: &mut DbConn, client: &Client, now: i64) -> Result<OAuthError, OAuthError> {
+        if let Some(family) = &self.revoke_family {
+            store::tokens::revoke_family(conn, family, now)?;
+            tracing::warn!(client = %client.id, reason = %self.error.description, "a used code or rotated refresh token came back; its family is revoked");
+        }
+        Ok(self.error)
+    }
+}
+
+/// Handles one token request: `params` are the form fields (each at most
+/// once), `presented` the client's credentials. The client is authenticated
+/// first, then the grant type is checked against its registration, then the
+/// grant runs in one transaction, so a code's redemption or a refresh token's
+/// rotation commits together with what it issues, and a concurrent replay
+/// that revokes the family sees those tokens. A refused grant still commits:
+/// a consumed code stays consumed and a replay's revocations stand.
+#[tracing::instrument(skip_all, fields(client_id = presented.client_id()))]
+pub fn handle(
+    conn: &mut DbConn,
+    ring: &KeyRing,
+    issuer: &Issuer,
+    params: &HashMap<String, String>,
+    presented: &Presented,
+    caller: &Caller,
+) -> Result<TokenResponse, OAuthError> {
+    let client = clients::find(conn, presented.client_id())?
+        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    client_auth::authenticate(&client, presented)?;
+    let grant = request::grant_type(params)?;
+    if !client.allows(grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant} grant"
+        )));
+    }
+    let request = TokenRequest::parse(grant, params)?;
+    let mut outcome = None;
+    conn.transaction(|c| {
+        outcome = Some(match &request {
+            TokenRequest::ClientCredentials { scope } => {
+                // A client-credentials grant changes no state but its own new
+                // token: a crash right after could lose only tokens the client
+                // asks for again. Codes and refresh rotations keep the full
+                // guarantee.
+                crate::db::relax_commit(c)?;
+                client_credentials::apply(c, ring, issuer, &client, scope.as_deref())
+            }
+            TokenRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => code::apply(
+                c,
+                ring,
+                issuer,
+                &client,
+                code,
+                redirect_uri.as_deref(),
+                code_verifier.as_deref(),
+            ),
+            TokenRequest::RefreshToken {
+                refresh_token,
+                scope,
+            } => refresh::apply(c, ring, issuer, &client, refresh_token, scope.as_deref()),
+            TokenRequest::Password {
+                username,
+                password,
+                scope,
+            } => password::apply(
+                c,
+                ring,
+                issuer,
+                &client,
+                &password::Credentials { username, password },
+                scope.as_deref(),
+                caller,
+            ),
+        });
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    outcome.unwrap_or_else(|| Err(OAuthError::server_error("the grant did not run")))
+}
+
+/// What a user-bound grant issues: an access token of `family`, a refresh
+/// token of it when the client may refresh, an ID token when `openid` was
+/// granted.
+pub struct UserGrant<'a> {
+    pub user: &'a User,
+    pub scope: &'a [String],
+    pub family_id: &'a str,
+    /// When the family ends, however often it rotates (ASVS 10.4.8).
+    pub family_end: i64,
+    pub auth_time: Option<i64>,
+    pub nonce: Option<&'a str>,
+}
+
+/// Mints and stores what `grant` issues.
+fn user_tokens(
+    conn: &mut DbConn,
+    ring: &KeyRing,
+    issuer: &Issuer,
+    client: &Client,
+    grant: &UserGrant,
+) -> Result<TokenResponse, OAuthError> {
+    let now = store::now();
+    let minted = Grant {
+        client,
+        user_id: Some(&grant.user.id),
+        scope: grant.scope,
+        family_id: Some(grant.family_id),
+        auth_time: grant.auth_time,
+    };
+    let (access, ttl, access_row) = issue::mint_access(ring, issuer, &minted, now)?;
+    let mut rows = vec![access_row];
+    let refresh_token = if client.allows(GrantType::RefreshToken) {
+        let (token, row) = issue::mint_refresh(&minted, grant.family_end, now);
+        rows.push(row);
+        Some(token)
+    } else {
+        None
+    };
+    // The access and refresh token in one statement.
+    store::tokens::insert_all(conn, &rows)?;
+    let id_token = if grant.scope.iter().any(|s| s == "openid") {
+        Some(issue::id_token(
+            conn,
+            ring,
+            issuer,
+            &issue::IdTokenContent {
+                user: grant.user,
+                client,
+                scope: grant.scope,
+                nonce: grant.nonce,
+                auth_time: grant.auth_time,
+                access_token: access.expose(),
+                lifetime: ttl,
+            },
+            now,
+        )?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access.expose().to_owned(),
+        token_type: "Bearer",
+        expires_in: ttl,
+        scope: store::join_list(grant.scope),
+        refresh_token: refresh_token.map(|t| t.expose().to_owned()),
+        id_token,
+    })
+}
+
+/// The user a grant is for, if they may still get tokens.
+fn active_user(user: Option<User>) -> Result<User, OAuthError> {
+    match user {
+        Some(u) if !u.disabled => Ok(u),
+        _ => Err(OAuthError::invalid_grant("the user is no longer active")),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Plain rows for the grants' unit tests.
+    use crate::store::clients::Client;
+    use crate::store::users::User;
+
+    pub const NOW: i64 = 1_700_000_000;
+
+    pub fn client(id: &str) -> Client {
+        Client {
+            id: id.into(),
+            name: id.into(),
+            client_type: "confidential".into(),
+            secret_digest: Some("digest".into()),
+            redirect_uris: "https://app.example/cb".into(),
+            post_logout_redirect_uris: String::new(),
+            grant_types: "authorization_code refresh_token".into(),
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            allowed_scopes: "openid profile email offline_access".into(),
+            default_scopes: "openid".into(),
+            require_pkce: false,
+            consent_policy: "once".into(),
+            token_format: "opaque".into(),
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            launch_url: None,
+            show_on_portal: false,
+            resource_server: false,
+            admin_capable: false,
+            disabled: false,
+            created_at: NOW - 1000,
+            updated_at: NOW - 1000,
+            revision: 1,
+        }
+    }
+
+    pub fn user(id: &str) -> User {
+        User {
+            id: id.into(),
+            username: id.into(),
+            ..User::default()
+        }
+    }
+}
