@@ -14,10 +14,10 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::error::ApiError;
 use crate::app::state::AppState;
-use crate::crypto::secret;
 use crate::db::{DbConn, DbError};
 use crate::idm::clients::ADMIN_SCOPE;
-use crate::store::{self, audit::Actor, tokens};
+use crate::oauth::resource;
+use crate::store::{self, audit::Actor};
 
 /// An authenticated admin caller, as the audit log names it.
 #[derive(Debug, Clone)]
@@ -53,23 +53,19 @@ fn decide(conn: &mut DbConn, credential: &str) -> diesel::QueryResult<Decision> 
     if let Some(key) = crate::idm::api_keys::authenticate(conn, credential)? {
         return Ok(Decision::Admin(crate::idm::api_keys::actor_id(&key)));
     }
-    let Some(token) = tokens::find_by_digest(conn, &secret::digest(credential))? else {
-        return Ok(Decision::Unknown);
+    let live = match resource::check(conn, credential, &[], store::now())? {
+        Ok(live) => live,
+        Err(_) => return Ok(Decision::Unknown),
     };
-    if token.kind != tokens::KIND_ACCESS || !token.is_active(store::now()) {
-        return Ok(Decision::Unknown);
-    }
-    if token.user_id.is_some() {
+    if live.user.is_some() {
         return Ok(Decision::NotAdmin(
             "the admin API takes client-credentials tokens, not a person's token",
         ));
     }
-    if !store::split_list(&token.scope)
-        .iter()
-        .any(|s| s == ADMIN_SCOPE)
-    {
+    if !live.scopes().iter().any(|s| s == ADMIN_SCOPE) {
         return Ok(Decision::NotAdmin("the token lacks the admin scope"));
     }
+    let token = live.token;
     match store::clients::find(conn, &token.client_id)? {
         Some(c) if c.admin_capable && !c.disabled => {
             Ok(Decision::Admin(format!("client:{}", c.id)))

@@ -221,3 +221,257 @@ pub fn error_redirect(
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::grant::fixtures::client;
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut p: HashMap<String, String> = [
+            ("client_id", "app"),
+            ("redirect_uri", "https://app.example/cb"),
+            ("response_type", "code"),
+            ("scope", "openid profile"),
+            ("state", "xyz"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            if v.is_empty() {
+                p.remove(*k);
+            } else {
+                p.insert(k.to_string(), v.to_string());
+            }
+        }
+        p
+    }
+
+    fn page(r: Result<AuthRequest, Rejection>) -> String {
+        match r {
+            Err(Rejection::Page(m)) => m,
+            other => panic!("expected an error page, got {other:?}"),
+        }
+    }
+
+    /// The redirect's error code, after checking it goes to the registered
+    /// URI with the request's state.
+    fn redirected(r: Result<AuthRequest, Rejection>) -> OAuthError {
+        match r {
+            Err(Rejection::Redirect {
+                redirect_uri,
+                error,
+                state,
+            }) => {
+                assert_eq!(redirect_uri, "https://app.example/cb");
+                assert_eq!(state.as_deref(), Some("xyz"));
+                error
+            }
+            other => panic!("expected an error redirect, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_request_is_accepted_with_its_values() {
+        let r = validate(
+            &params(&[("nonce", "n1"), ("login_hint", "ann"), ("max_age", "300")]),
+            None,
+            Some(&client("app")),
+        )
+        .unwrap();
+        assert_eq!(r.client_id, "app");
+        assert_eq!(r.redirect_uri, "https://app.example/cb");
+        assert_eq!(r.scope, vec!["openid", "profile"]);
+        assert_eq!(r.state.as_deref(), Some("xyz"));
+        assert_eq!(r.nonce.as_deref(), Some("n1"));
+        assert_eq!(r.login_hint.as_deref(), Some("ann"));
+        assert_eq!(r.max_age, Some(300));
+        assert_eq!(r.code_challenge, None);
+        assert!(r.prompt.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_missing_or_disabled_client_gets_a_page() {
+        assert!(page(validate(&params(&[("client_id", "")]), None, None)).contains("client_id"));
+        assert!(page(validate(&params(&[]), None, None)).contains("not registered"));
+        let mut disabled = client("app");
+        disabled.disabled = true;
+        assert!(page(validate(&params(&[]), None, Some(&disabled))).contains("disabled"));
+    }
+
+    #[test]
+    fn an_unregistered_redirect_uri_gets_a_page_never_a_redirect() {
+        for bad in [
+            "https://evil.example/cb",
+            "https://app.example/cb/extra",
+            "https://app.example/cb?x=1",
+        ] {
+            let m = page(validate(
+                &params(&[("redirect_uri", bad)]),
+                None,
+                Some(&client("app")),
+            ));
+            assert!(m.contains("not registered"), "{bad}: {m}");
+        }
+    }
+
+    #[test]
+    fn the_redirect_uri_may_be_left_out_only_when_one_is_registered() {
+        let r = validate(&params(&[("redirect_uri", "")]), None, Some(&client("app"))).unwrap();
+        assert_eq!(r.redirect_uri, "https://app.example/cb");
+        let mut two = client("app");
+        two.redirect_uris = "https://app.example/cb https://app.example/cb2".into();
+        assert!(
+            page(validate(&params(&[("redirect_uri", "")]), None, Some(&two)))
+                .contains("redirect_uri")
+        );
+    }
+
+    #[test]
+    fn a_repeated_parameter_is_redirected_as_invalid_request() {
+        let e = redirected(validate(&params(&[]), Some("scope"), Some(&client("app"))));
+        assert_eq!(e.code, "invalid_request");
+        assert!(e.description.contains("'scope' is repeated"));
+    }
+
+    #[test]
+    fn request_objects_are_not_supported() {
+        let e = redirected(validate(
+            &params(&[("request", "eyJ...")]),
+            None,
+            Some(&client("app")),
+        ));
+        assert_eq!(e.code, "request_not_supported");
+        let e = redirected(validate(
+            &params(&[("request_uri", "https://x")]),
+            None,
+            Some(&client("app")),
+        ));
+        assert_eq!(e.code, "request_uri_not_supported");
+    }
+
+    #[test]
+    fn only_the_code_response_type_is_supported() {
+        let e = redirected(validate(
+            &params(&[("response_type", "")]),
+            None,
+            Some(&client("app")),
+        ));
+        assert_eq!(e.code, "invalid_request");
+        for other in ["token", "id_token", "code id_token"] {
+            let e = redirected(validate(
+                &params(&[("response_type", other)]),
+                None,
+                Some(&client("app")),
+            ));
+            assert_eq!(e.code, "unsupported_response_type", "{other}");
+        }
+    }
+
+    #[test]
+    fn a_client_without_the_code_grant_is_unauthorized() {
+        let mut m2m = client("app");
+        m2m.grant_types = "client_credentials".into();
+        let e = redirected(validate(&params(&[]), None, Some(&m2m)));
+        assert_eq!(e.code, "unauthorized_client");
+    }
+
+    #[test]
+    fn scopes_outside_the_policy_are_invalid_and_defaults_fill_in() {
+        let e = redirected(validate(
+            &params(&[("scope", "openid admin")]),
+            None,
+            Some(&client("app")),
+        ));
+        assert_eq!(e.code, "invalid_scope");
+        let r = validate(&params(&[("scope", "")]), None, Some(&client("app"))).unwrap();
+        assert_eq!(r.scope, vec!["openid"]);
+    }
+
+    #[test]
+    fn pkce_is_required_when_the_policy_says_so_and_only_s256() {
+        let mut public = client("app");
+        public.require_pkce = true;
+        let e = redirected(validate(&params(&[]), None, Some(&public)));
+        assert_eq!(e.code, "invalid_request");
+        let e = redirected(validate(
+            &params(&[
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "plain"),
+            ]),
+            None,
+            Some(&public),
+        ));
+        assert_eq!(e.code, "invalid_request");
+        let r = validate(
+            &params(&[
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ]),
+            None,
+            Some(&public),
+        )
+        .unwrap();
+        assert_eq!(r.code_challenge.as_deref(), Some(CHALLENGE));
+    }
+
+    #[test]
+    fn prompt_values_are_checked() {
+        let r = validate(
+            &params(&[("prompt", "login consent")]),
+            None,
+            Some(&client("app")),
+        )
+        .unwrap();
+        assert_eq!(r.prompt, vec!["login", "consent"]);
+        for bad in ["bogus", "none login"] {
+            let e = redirected(validate(
+                &params(&[("prompt", bad)]),
+                None,
+                Some(&client("app")),
+            ));
+            assert_eq!(e.code, "invalid_request", "{bad}");
+        }
+    }
+
+    #[test]
+    fn max_age_must_be_a_non_negative_number() {
+        for bad in ["-1", "soon", "1.5"] {
+            let e = redirected(validate(
+                &params(&[("max_age", bad)]),
+                None,
+                Some(&client("app")),
+            ));
+            assert_eq!(e.code, "invalid_request", "{bad}");
+        }
+        let r = validate(&params(&[("max_age", "0")]), None, Some(&client("app"))).unwrap();
+        assert_eq!(r.max_age, Some(0));
+    }
+
+    #[test]
+    fn redirects_carry_state_and_iss() {
+        let to = redirect_to(
+            "https://app.example/cb?tenant=1",
+            "https://id.example",
+            Some("s 1"),
+            &[("code", "abc")],
+        );
+        assert_eq!(
+            to,
+            "https://app.example/cb?tenant=1&code=abc&state=s+1&iss=https%3A%2F%2Fid.example"
+        );
+        let err = error_redirect(
+            "https://app.example/cb",
+            "https://id.example",
+            None,
+            &OAuthError::invalid_scope("no"),
+        );
+        assert!(
+            err.starts_with("https://app.example/cb?error=invalid_scope&error_description=no&iss=")
+        );
+        assert!(!err.contains("state="));
+    }
+}

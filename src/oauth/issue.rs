@@ -9,6 +9,7 @@ use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
 use crate::idm::site::Lifetimes;
 use crate::keys::ring::{KeyRing, KeyRingError};
+use crate::oidc::id_token;
 use crate::store::{self, clients::Client, tokens};
 
 /// Who issues tokens: the issuer URL and the server's default lifetimes.
@@ -135,19 +136,6 @@ pub fn family_end(client: &Client, defaults: &Lifetimes, now: i64) -> i64 {
     now + client.refresh_token_ttl.unwrap_or(defaults.refresh)
 }
 
-/// `at_hash` (OIDC Core §3.1.3.6): the left half of the hash of the access
-/// token, with the hash of the signing algorithm (SHA-512 for Ed25519).
-pub fn at_hash(alg: Algorithm, access_token: &str) -> String {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
-    use sha2::Digest;
-    let full: Vec<u8> = match alg {
-        Algorithm::EdDSA => sha2::Sha512::digest(access_token.as_bytes()).to_vec(),
-        _ => sha2::Sha256::digest(access_token.as_bytes()).to_vec(),
-    };
-    URL_SAFE_NO_PAD.encode(&full[..full.len() / 2])
-}
-
 /// What an ID token says beyond the protocol claims.
 pub struct IdTokenContent<'a> {
     pub user: &'a store::users::User,
@@ -159,6 +147,8 @@ pub struct IdTokenContent<'a> {
     pub lifetime: i64,
 }
 
+/// Signs the ID token (OIDC Core §2) for `content`, with the claims its
+/// scopes release from the scope table.
 pub fn id_token(
     conn: &mut DbConn,
     ring: &KeyRing,
@@ -168,42 +158,98 @@ pub fn id_token(
 ) -> Result<String, IssueError> {
     let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
     let scopes = store::scopes::find_many(conn, content.scope)?;
-    let mut claims = crate::oidc::claims::for_scopes(content.user, &scopes, content.scope);
-    let client_id = &content.client.id;
-    for (k, v) in [
-        ("iss", json!(issuer.url)),
-        ("sub", json!(content.user.id)),
-        ("aud", json!(client_id)),
-        ("azp", json!(client_id)),
-        ("iat", json!(now)),
-        ("exp", json!(now + content.lifetime)),
-        ("at_hash", json!(at_hash(alg, content.access_token))),
-    ] {
-        claims.insert(k.into(), v);
-    }
-    if let Some(t) = content.auth_time {
-        claims.insert("auth_time".into(), json!(t));
-    }
-    if let Some(n) = content.nonce {
-        claims.insert("nonce".into(), json!(n));
-    }
+    let claims = id_token::claims(
+        &id_token::Subject {
+            user: content.user,
+            client_id: &content.client.id,
+            scope: content.scope,
+            nonce: content.nonce,
+            auth_time: content.auth_time,
+            access_token: content.access_token,
+        },
+        &scopes,
+        &issuer.url,
+        alg,
+        now,
+        content.lifetime,
+    );
     Ok(ring.sign(alg, "JWT", &serde_json::Value::Object(claims))?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::idm::site::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL};
+    use crate::keys::ring::KeySet;
+    use crate::oauth::grant::fixtures::{client, NOW};
+
+    fn issuer() -> Issuer {
+        Issuer {
+            url: "https://id.example".into(),
+            lifetimes: Lifetimes::default(),
+        }
+    }
+
+    fn grant<'a>(c: &'a Client, scope: &'a [String]) -> Grant<'a> {
+        Grant {
+            client: c,
+            user_id: Some("u1"),
+            scope,
+            family_id: Some("fam"),
+            auth_time: Some(NOW - 5),
+        }
+    }
 
     #[test]
-    fn at_hash_matches_the_oidc_example() {
-        // OIDC Core Appendix A.3: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
-        // at_hash "77QmUPtjPfzWtF2AnpK9RQ" (RS256).
+    fn an_opaque_access_token_is_recorded_by_digest_with_its_lifetime() {
+        let ring = KeyRing::new(KeySet::default(), None);
+        let mut c = client("app");
+        c.access_token_ttl = Some(600);
+        let scope = vec!["openid".to_string(), "profile".to_string()];
+        let (token, ttl, row) = mint_access(&ring, &issuer(), &grant(&c, &scope), NOW).unwrap();
+        assert!(token.expose().starts_with("kw_at_"));
+        assert_eq!(ttl, 600);
+        assert_eq!(row.digest, token.digest());
+        assert_ne!(row.digest, token.expose());
+        assert_eq!(row.kind, tokens::KIND_ACCESS);
+        assert_eq!(row.format, tokens::FORMAT_OPAQUE);
+        assert_eq!(row.scope, "openid profile");
+        assert_eq!(row.family_id.as_deref(), Some("fam"));
+        assert_eq!(row.expires_at, NOW + 600);
+    }
+
+    #[test]
+    fn the_server_default_lifetime_applies_when_the_policy_names_none() {
+        let ring = KeyRing::new(KeySet::default(), None);
+        let c = client("app");
+        let (_, ttl, _) = mint_access(&ring, &issuer(), &grant(&c, &[]), NOW).unwrap();
+        assert_eq!(ttl, DEFAULT_ACCESS_TTL);
         assert_eq!(
-            at_hash(
-                Algorithm::RS256,
-                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
-            ),
-            "77QmUPtjPfzWtF2AnpK9RQ"
+            family_end(&c, &Lifetimes::default(), NOW),
+            NOW + DEFAULT_REFRESH_TTL
         );
+    }
+
+    #[test]
+    fn a_jwt_access_token_needs_an_active_signing_key() {
+        let ring = KeyRing::new(KeySet::default(), None);
+        let mut c = client("app");
+        c.token_format = tokens::FORMAT_JWT.into();
+        assert!(matches!(
+            mint_access(&ring, &issuer(), &grant(&c, &[]), NOW),
+            Err(IssueError::NoSigningKey)
+        ));
+    }
+
+    #[test]
+    fn a_refresh_token_ends_with_its_family() {
+        let c = client("app");
+        let scope = vec!["offline_access".to_string()];
+        let (token, row) = mint_refresh(&grant(&c, &scope), NOW + 99, NOW);
+        assert!(token.expose().starts_with("kw_rt_"));
+        assert_eq!(row.kind, tokens::KIND_REFRESH);
+        assert_eq!(row.expires_at, NOW + 99);
+        assert_eq!(row.family_expires_at, Some(NOW + 99));
+        assert_eq!(row.auth_time, Some(NOW - 5));
     }
 }

@@ -12,4 +12,5 @@ pub mod issue;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod request;
+pub mod resource;
 pub mod scope;

@@ -7,9 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::app::state::AppState;
-use crate::crypto::secret;
 use crate::db::DbError;
-use crate::store::{self, tokens};
+use crate::oauth::resource::{self, Live, Unusable};
+use crate::store;
 
 /// An RFC 6750 error: status, WWW-Authenticate, JSON body.
 pub fn bearer_error(status: StatusCode, code: Option<&str>, description: &str) -> HttpResponse {
@@ -69,22 +69,16 @@ pub fn bearer_token(
     }
 }
 
-/// A valid access token that carries the scopes a resource asked for.
-#[derive(Debug, Clone)]
-pub struct Authorized {
-    pub token: tokens::Token,
-}
-
 /// The bearer guard: the access token from the Authorization header must be
-/// live and carry every scope in `required`. Otherwise the error response:
-/// 401 without a token (no error code, RFC 6750 §3.1), 401 invalid_token for
-/// an unknown, expired or revoked one, 403 insufficient_scope, 503 when the
-/// database is down.
+/// usable (`oauth::resource`) with every scope in `required`. Otherwise the
+/// error response: 401 without a token (no error code, RFC 6750 §3.1), 401
+/// invalid_token for an unknown, expired or revoked one, 403
+/// insufficient_scope, 503 when the database is down.
 pub async fn require(
     state: &web::Data<AppState>,
     req: &HttpRequest,
-    required: &[&str],
-) -> Result<Authorized, HttpResponse> {
+    required: &'static [&'static str],
+) -> Result<Live, HttpResponse> {
     let scope = required.join(" ");
     let token = match bearer_token(req, None) {
         Ok(Some(t)) => t,
@@ -98,36 +92,34 @@ pub async fn require(
             ))
         }
     };
-    let digest = secret::digest(&token);
-    let found = state
+    let checked = state
         .db
-        .run(move |c| tokens::find_by_digest(c, &digest).map_err(DbError::from))
+        .run(move |c| resource::check(c, &token, required, store::now()).map_err(DbError::from))
         .await;
-    let token = match found {
-        Ok(Some(t)) if t.kind == tokens::KIND_ACCESS && t.is_active(store::now()) => t,
-        Ok(_) => {
-            return Err(challenge(
-                StatusCode::UNAUTHORIZED,
-                Some("invalid_token"),
-                "the access token is invalid or expired",
-                Some(&scope),
-            ))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "checking a bearer token failed");
-            return Err(HttpResponse::ServiceUnavailable()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(json!({ "error": "temporarily_unavailable", "error_description": "the database is unavailable" })));
-        }
-    };
-    let granted = store::split_list(&token.scope);
-    if let Some(missing) = required.iter().find(|r| !granted.iter().any(|g| g == *r)) {
-        return Err(challenge(
+    match checked {
+        Ok(Ok(live)) => Ok(live),
+        Ok(Err(Unusable::Invalid)) => Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "the access token is invalid or expired",
+            Some(&scope),
+        )),
+        Ok(Err(Unusable::MissingScope(missing))) => Err(challenge(
             StatusCode::FORBIDDEN,
             Some("insufficient_scope"),
             &format!("the token lacks the {missing} scope"),
             Some(&scope),
-        ));
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "checking a bearer token failed");
+            Err(unavailable())
+        }
     }
-    Ok(Authorized { token })
+}
+
+/// 503 while the database is down.
+pub fn unavailable() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "error": "temporarily_unavailable", "error_description": "the database is unavailable" }))
 }

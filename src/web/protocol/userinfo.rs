@@ -5,43 +5,34 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::app::state::AppState;
-use crate::crypto::secret;
 use crate::db::DbError;
-use crate::store::{self, tokens};
+use crate::oauth::resource::{self, Live};
+use crate::store::{self, scopes::Scope, users::User};
 use crate::web::protocol::bearer::{bearer_error, bearer_token};
 
 async fn respond(state: web::Data<AppState>, token: Option<String>) -> HttpResponse {
     let Some(token) = token else {
         return bearer_error(StatusCode::UNAUTHORIZED, None, "");
     };
-    let digest = secret::digest(&token);
     let result = state
         .db
         .run(
-            move |c| -> Result<
-                Option<(tokens::Token, store::users::User, Vec<store::scopes::Scope>)>,
-                DbError,
-            > {
-                let Some(t) = tokens::find_by_digest(c, &digest)? else {
+            move |c| -> Result<Option<(Live, User, Vec<Scope>)>, DbError> {
+                let Ok(live) = resource::check(c, &token, &[], store::now())? else {
                     return Ok(None);
                 };
-                if t.kind != tokens::KIND_ACCESS || !t.is_active(store::now()) {
-                    return Ok(None);
-                }
-                let Some(uid) = t.user_id.clone() else {
+                // Only a person's token has claims to show.
+                let Some(user) = live.user.clone() else {
                     return Ok(None);
                 };
-                let Some(user) = store::users::find(c, &uid)?.filter(|u| !u.disabled) else {
-                    return Ok(None);
-                };
-                let scopes = store::scopes::find_many(c, &store::split_list(&t.scope))?;
-                Ok(Some((t, user, scopes)))
+                let scopes = store::scopes::find_many(c, &live.scopes())?;
+                Ok(Some((live, user, scopes)))
             },
         )
         .await;
     match result {
-        Ok(Some((t, user, scopes))) => {
-            let granted = store::split_list(&t.scope);
+        Ok(Some((live, user, scopes))) => {
+            let granted = live.scopes();
             if !granted.iter().any(|s| s == "openid") {
                 return bearer_error(
                     StatusCode::FORBIDDEN,
