@@ -32,7 +32,7 @@ impl From<&SigningKey> for KeyOut {
         KeyOut {
             kid: k.kid.clone(),
             alg: k.alg.clone(),
-            status: k.status.clone(),
+            status: k.status.to_string(),
             created_at: k.created_at,
             retired_at: k.retired_at,
             revoked_at: k.revoked_at,

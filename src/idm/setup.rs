@@ -2,6 +2,7 @@
 //! issuer, first admin, first signing key) exactly once, from the browser
 //! wizard or `keyward setup`.
 
+use crate::store::types::KeyStatus;
 use diesel::Connection;
 
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey};
@@ -160,7 +161,7 @@ pub fn complete(
                 private_key,
                 encrypted,
                 public_jwk: generated.public_jwk.to_string(),
-                status: store::keys::STATUS_ACTIVE.into(),
+                status: KeyStatus::Active,
                 created_at: store::now(),
                 retired_at: None,
                 revoked_at: None,

@@ -2,6 +2,7 @@
 //! key's retention. Each change bumps `keys_version` in the same transaction,
 //! which is how every instance learns to reload its key ring.
 
+use crate::store::types::KeyStatus;
 use diesel::Connection;
 
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey, KeyError};
@@ -22,7 +23,7 @@ pub enum LifecycleError {
     #[error("no signing key with kid {0}")]
     NotFound(String),
     #[error("key {kid} is {status}; only an active key can be retired")]
-    NotActive { kid: String, status: String },
+    NotActive { kid: String, status: KeyStatus },
     #[error("key {0} is the last active signing key; rotate to a new key first")]
     LastActiveKey(String),
 }
@@ -47,7 +48,7 @@ pub fn rotate(
         private_key,
         encrypted,
         public_jwk: generated.public_jwk.to_string(),
-        status: store::keys::STATUS_ACTIVE.to_owned(),
+        status: KeyStatus::Active.to_owned(),
         created_at: store::now(),
         retired_at: None,
         revoked_at: None,
@@ -70,7 +71,7 @@ pub fn retire(
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
-        if key.status != store::keys::STATUS_ACTIVE {
+        if key.status != KeyStatus::Active {
             return Err(LifecycleError::NotActive {
                 kid: kid.to_owned(),
                 status: key.status,
@@ -78,7 +79,7 @@ pub fn retire(
         }
         let others_active = store::keys::list_published(c)?
             .iter()
-            .filter(|k| k.status == store::keys::STATUS_ACTIVE && k.kid != kid)
+            .filter(|k| k.status == KeyStatus::Active && k.kid != kid)
             .count();
         if others_active == 0 {
             return Err(LifecycleError::LastActiveKey(kid.to_owned()));
@@ -101,7 +102,7 @@ pub fn revoke(
     conn.transaction(|c| {
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
-        if key.status == store::keys::STATUS_REVOKED {
+        if key.status == KeyStatus::Revoked {
             return Ok(());
         }
         store::keys::revoke(c, kid)?;

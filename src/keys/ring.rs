@@ -3,6 +3,7 @@
 //! swapped in atomically, so requests never see half a rotation. Instances that
 //! share a database notice a rotation through the `keys_version` setting.
 
+use crate::store::types::KeyStatus;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
@@ -76,7 +77,7 @@ pub fn load(conn: &mut DbConn, kek: Option<&KeyEncryptionKey>) -> Result<KeySet,
         let alg: Algorithm = row.alg.parse()?;
         let pem = keys::open_private_key(kek, &row.kid, &row.private_key, row.encrypted)?;
         let key = Arc::new(LoadedKey::from_pem(&row.kid, alg, &pem)?);
-        if row.status == store::keys::STATUS_ACTIVE {
+        if row.status == KeyStatus::Active {
             // Rows come newest first: the newest active key of an algorithm signs.
             set.active.entry(alg).or_insert_with(|| key.clone());
         }

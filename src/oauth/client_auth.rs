@@ -8,6 +8,7 @@ use base64::Engine;
 use super::error::OAuthError;
 use crate::crypto::secret;
 use crate::store::clients::Client;
+use crate::store::types::AuthMethod;
 
 /// What the request presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +27,11 @@ impl Presented {
         }
     }
 
-    fn method(&self) -> &'static str {
+    fn method(&self) -> AuthMethod {
         match self {
-            Presented::Basic { .. } => "client_secret_basic",
-            Presented::Post { .. } => "client_secret_post",
-            Presented::None { .. } => "none",
+            Presented::Basic { .. } => AuthMethod::ClientSecretBasic,
+            Presented::Post { .. } => AuthMethod::ClientSecretPost,
+            Presented::None { .. } => AuthMethod::None,
         }
     }
 }

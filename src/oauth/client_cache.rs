@@ -70,22 +70,23 @@ impl ClientCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
 
     fn client(id: &str, revision: i64) -> Client {
         Client {
             id: id.into(),
             name: "n".into(),
-            client_type: "confidential".into(),
+            client_type: ClientType::Confidential,
             secret_digest: None,
             redirect_uris: String::new(),
             post_logout_redirect_uris: String::new(),
             grant_types: "client_credentials".into(),
-            token_endpoint_auth_method: "client_secret_basic".into(),
+            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
             allowed_scopes: String::new(),
             default_scopes: String::new(),
             require_pkce: false,
-            consent_policy: "once".into(),
-            token_format: "opaque".into(),
+            consent_policy: ConsentPolicy::Once,
+            token_format: TokenFormat::Opaque,
             access_token_ttl: None,
             refresh_token_ttl: None,
             launch_url: None,

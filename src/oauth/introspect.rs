@@ -2,6 +2,7 @@
 //! sees its own tokens, or any token when an admin made it a resource server;
 //! every other answer is `{"active": false}` and nothing else.
 
+use crate::store::types::{TokenFormat, TokenKind};
 use serde_json::{json, Map, Value};
 
 use crate::store::{clients::Client, tokens};
@@ -37,13 +38,13 @@ pub fn describe(found: &tokens::Lookup, caller: &Client, issuer: &str, now: i64)
     out.insert("iat".into(), json!(t.created_at));
     out.insert(
         "token_type".into(),
-        json!(if t.kind == tokens::KIND_ACCESS {
+        json!(if t.kind == TokenKind::Access {
             "Bearer"
         } else {
             "refresh_token"
         }),
     );
-    if t.format == tokens::FORMAT_JWT {
+    if t.format == TokenFormat::Jwt {
         out.insert("jti".into(), json!(t.id));
     }
     if let Some(at) = t.auth_time {
@@ -71,8 +72,8 @@ mod tests {
         Token {
             id: "jti-1".into(),
             digest: "d".into(),
-            kind: tokens::KIND_ACCESS.into(),
-            format: tokens::FORMAT_OPAQUE.into(),
+            kind: TokenKind::Access,
+            format: TokenFormat::Opaque,
             client_id: owner.into(),
             user_id: Some("u1".into()),
             scope: "openid profile".into(),
@@ -148,7 +149,7 @@ mod tests {
     fn machine_tokens_name_the_client_jwts_their_jti_refresh_tokens_their_kind() {
         let mut m = access("m2m");
         m.user_id = None;
-        m.format = tokens::FORMAT_JWT.into();
+        m.format = TokenFormat::Jwt;
         let v = describe(
             &Lookup {
                 username: None,
@@ -162,7 +163,7 @@ mod tests {
         assert_eq!(v["jti"], "jti-1");
         assert!(v.get("username").is_none());
         let mut r = access("app");
-        r.kind = tokens::KIND_REFRESH.into();
+        r.kind = TokenKind::Refresh;
         assert_eq!(
             describe(&found(r), &client("app"), ISSUER, NOW)["token_type"],
             "refresh_token"

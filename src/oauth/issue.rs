@@ -2,6 +2,7 @@
 //! tokens per RFC 9068 (`typ: at+jwt`, the `jti` recorded so they can be
 //! revoked and introspected). Blocking: call it inside a database unit of work.
 
+use crate::store::types::{TokenFormat, TokenKind};
 use serde_json::json;
 
 use crate::crypto::keys::Algorithm;
@@ -66,7 +67,7 @@ pub fn mint_access(
         .unwrap_or(issuer.lifetimes.access);
     let id = store::new_id();
     let scope = store::join_list(grant.scope);
-    let (token, format) = if grant.client.token_format == tokens::FORMAT_JWT {
+    let (token, format) = if grant.client.token_format == TokenFormat::Jwt {
         let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
         let mut claims = json!({
             "iss": issuer.url,
@@ -83,16 +84,16 @@ pub fn mint_access(
         }
         (
             SecretString::new(ring.sign(alg, "at+jwt", &claims)?),
-            tokens::FORMAT_JWT,
+            TokenFormat::Jwt,
         )
     } else {
-        (secret::generate("kw_at_"), tokens::FORMAT_OPAQUE)
+        (secret::generate("kw_at_"), TokenFormat::Opaque)
     };
     let row = tokens::Token {
         id,
         digest: token.digest(),
-        kind: tokens::KIND_ACCESS.into(),
-        format: format.into(),
+        kind: TokenKind::Access,
+        format,
         client_id: grant.client.id.clone(),
         user_id: grant.user_id.map(str::to_owned),
         scope,
@@ -115,8 +116,8 @@ pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, 
     let row = tokens::Token {
         id: store::new_id(),
         digest: token.digest(),
-        kind: tokens::KIND_REFRESH.into(),
-        format: tokens::FORMAT_OPAQUE.into(),
+        kind: TokenKind::Refresh,
+        format: TokenFormat::Opaque,
         client_id: grant.client.id.clone(),
         user_id: grant.user_id.map(str::to_owned),
         scope: store::join_list(grant.scope),
@@ -211,8 +212,8 @@ mod tests {
         assert_eq!(ttl, 600);
         assert_eq!(row.digest, token.digest());
         assert_ne!(row.digest, token.expose());
-        assert_eq!(row.kind, tokens::KIND_ACCESS);
-        assert_eq!(row.format, tokens::FORMAT_OPAQUE);
+        assert_eq!(row.kind, TokenKind::Access);
+        assert_eq!(row.format, TokenFormat::Opaque);
         assert_eq!(row.scope, "openid profile");
         assert_eq!(row.family_id.as_deref(), Some("fam"));
         assert_eq!(row.expires_at, NOW + 600);
@@ -234,7 +235,7 @@ mod tests {
     fn a_jwt_access_token_needs_an_active_signing_key() {
         let ring = KeyRing::new(KeySet::default(), None);
         let mut c = client("app");
-        c.token_format = tokens::FORMAT_JWT.into();
+        c.token_format = TokenFormat::Jwt;
         assert!(matches!(
             mint_access(&ring, &issuer(), &grant(&c, &[]), NOW),
             Err(IssueError::NoSigningKey)
@@ -247,7 +248,7 @@ mod tests {
         let scope = vec!["offline_access".to_string()];
         let (token, row) = mint_refresh(&grant(&c, &scope), NOW + 99, NOW);
         assert!(token.expose().starts_with("kw_rt_"));
-        assert_eq!(row.kind, tokens::KIND_REFRESH);
+        assert_eq!(row.kind, TokenKind::Refresh);
         assert_eq!(row.expires_at, NOW + 99);
         assert_eq!(row.family_expires_at, Some(NOW + 99));
         assert_eq!(row.auth_time, Some(NOW - 5));

@@ -7,6 +7,7 @@
 use crate::crypto::secret;
 use crate::db::DbConn;
 use crate::store::tokens::{self, Token};
+use crate::store::types::TokenKind;
 use crate::store::users::{self, User};
 
 /// A usable access token and its user (`None` for a client's own token).
@@ -41,7 +42,7 @@ pub fn decide(
     now: i64,
 ) -> Result<Live, Unusable> {
     let token = match token {
-        Some(t) if t.kind == tokens::KIND_ACCESS && t.is_active(now) => t,
+        Some(t) if t.kind == TokenKind::Access && t.is_active(now) => t,
         _ => return Err(Unusable::Invalid),
     };
     let user = match &token.user_id {
@@ -78,13 +79,14 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::oauth::grant::fixtures::{user, NOW};
+    use crate::store::types::TokenFormat;
 
     fn access(user_id: Option<&str>, scope: &str) -> Token {
         Token {
             id: "t1".into(),
             digest: "d".into(),
-            kind: tokens::KIND_ACCESS.into(),
-            format: tokens::FORMAT_OPAQUE.into(),
+            kind: TokenKind::Access,
+            format: TokenFormat::Opaque,
             client_id: "app".into(),
             user_id: user_id.map(str::to_owned),
             scope: scope.into(),
@@ -123,7 +125,7 @@ mod tests {
     #[test]
     fn refresh_expired_revoked_and_unknown_tokens_are_invalid() {
         let mut refresh = access(None, "metrics");
-        refresh.kind = tokens::KIND_REFRESH.into();
+        refresh.kind = TokenKind::Refresh;
         let mut expired = access(None, "metrics");
         expired.expires_at = NOW;
         let mut revoked = access(None, "metrics");

@@ -1,35 +1,29 @@
 //! Registered clients and their policy columns.
 
+use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
 use diesel::prelude::*;
 
 use super::{like_pattern, lower, now, split_list};
 use crate::db::schema::clients;
 use crate::db::DbConn;
 
-pub const TYPE_PUBLIC: &str = "public";
-pub const TYPE_CONFIDENTIAL: &str = "confidential";
-
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = clients)]
 pub struct Client {
     pub id: String,
     pub name: String,
-    /// `public` or `confidential`.
-    pub client_type: String,
+    pub client_type: ClientType,
     /// SHA-256 digest of the secret; `None` for public clients.
     pub secret_digest: Option<String>,
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
     pub grant_types: String,
-    /// `client_secret_basic`, `client_secret_post` or `none`.
-    pub token_endpoint_auth_method: String,
+    pub token_endpoint_auth_method: AuthMethod,
     pub allowed_scopes: String,
     pub default_scopes: String,
     pub require_pkce: bool,
-    /// `always`, `once` or `skip`.
-    pub consent_policy: String,
-    /// `opaque` or `jwt`.
-    pub token_format: String,
+    pub consent_policy: ConsentPolicy,
+    pub token_format: TokenFormat,
     /// Seconds; `None` means the server default.
     pub access_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
@@ -48,7 +42,7 @@ pub struct Client {
 
 impl Client {
     pub fn is_public(&self) -> bool {
-        self.client_type == TYPE_PUBLIC
+        self.client_type == ClientType::Public
     }
     pub fn redirect_uri_list(&self) -> Vec<String> {
         split_list(&self.redirect_uris)
@@ -81,12 +75,12 @@ pub struct PolicyChanges {
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
     pub grant_types: String,
-    pub token_endpoint_auth_method: String,
+    pub token_endpoint_auth_method: AuthMethod,
     pub allowed_scopes: String,
     pub default_scopes: String,
     pub require_pkce: bool,
-    pub consent_policy: String,
-    pub token_format: String,
+    pub consent_policy: ConsentPolicy,
+    pub token_format: TokenFormat,
     pub access_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub launch_url: Option<String>,
@@ -104,12 +98,12 @@ impl From<&Client> for PolicyChanges {
             redirect_uris: c.redirect_uris.clone(),
             post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
             grant_types: c.grant_types.clone(),
-            token_endpoint_auth_method: c.token_endpoint_auth_method.clone(),
+            token_endpoint_auth_method: c.token_endpoint_auth_method,
             allowed_scopes: c.allowed_scopes.clone(),
             default_scopes: c.default_scopes.clone(),
             require_pkce: c.require_pkce,
-            consent_policy: c.consent_policy.clone(),
-            token_format: c.token_format.clone(),
+            consent_policy: c.consent_policy,
+            token_format: c.token_format,
             access_token_ttl: c.access_token_ttl,
             refresh_token_ttl: c.refresh_token_ttl,
             launch_url: c.launch_url.clone(),

@@ -1,15 +1,12 @@
 //! Signing keys: `active` (signs; one per algorithm), `retired` (still published
 //! for verification), `revoked` (gone from the JWKS at once).
 
+use crate::store::types::KeyStatus;
 use diesel::prelude::*;
 
 use super::now;
 use crate::db::schema::signing_keys as keys;
 use crate::db::DbConn;
-
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_RETIRED: &str = "retired";
-pub const STATUS_REVOKED: &str = "revoked";
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = keys)]
@@ -21,7 +18,7 @@ pub struct SigningKey {
     pub private_key: String,
     pub encrypted: bool,
     pub public_jwk: String,
-    pub status: String,
+    pub status: KeyStatus,
     pub created_at: i64,
     pub retired_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -52,7 +49,7 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
 /// Active and retired keys: what the key ring loads and the JWKS publishes.
 pub fn list_published(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
     keys::table
-        .filter(keys::status.ne(STATUS_REVOKED))
+        .filter(keys::status.ne(KeyStatus::Revoked))
         .order(keys::created_at.desc())
         .select(SigningKey::as_select())
         .load(conn)
@@ -66,18 +63,25 @@ pub fn rotate(conn: &mut DbConn, key: &SigningKey) -> QueryResult<()> {
         diesel::update(
             keys::table
                 .filter(keys::alg.eq(&key.alg))
-                .filter(keys::status.eq(STATUS_ACTIVE)),
+                .filter(keys::status.eq(KeyStatus::Active)),
         )
-        .set((keys::status.eq(STATUS_RETIRED), keys::retired_at.eq(t)))
+        .set((keys::status.eq(KeyStatus::Retired), keys::retired_at.eq(t)))
         .execute(c)?;
         insert(c, key)
     })
 }
 
 pub fn retire(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
-    let n = diesel::update(keys::table.find(kid).filter(keys::status.eq(STATUS_ACTIVE)))
-        .set((keys::status.eq(STATUS_RETIRED), keys::retired_at.eq(now())))
-        .execute(conn)?;
+    let n = diesel::update(
+        keys::table
+            .find(kid)
+            .filter(keys::status.eq(KeyStatus::Active)),
+    )
+    .set((
+        keys::status.eq(KeyStatus::Retired),
+        keys::retired_at.eq(now()),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -85,9 +89,12 @@ pub fn revoke(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
     let n = diesel::update(
         keys::table
             .find(kid)
-            .filter(keys::status.ne(STATUS_REVOKED)),
+            .filter(keys::status.ne(KeyStatus::Revoked)),
     )
-    .set((keys::status.eq(STATUS_REVOKED), keys::revoked_at.eq(now())))
+    .set((
+        keys::status.eq(KeyStatus::Revoked),
+        keys::revoked_at.eq(now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -96,10 +103,13 @@ pub fn revoke(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
 pub fn expire_retired(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     diesel::update(
         keys::table
-            .filter(keys::status.eq(STATUS_RETIRED))
+            .filter(keys::status.eq(KeyStatus::Retired))
             .filter(keys::retired_at.lt(before)),
     )
-    .set((keys::status.eq(STATUS_REVOKED), keys::revoked_at.eq(now())))
+    .set((
+        keys::status.eq(KeyStatus::Revoked),
+        keys::revoked_at.eq(now()),
+    ))
     .execute(conn)
 }
 

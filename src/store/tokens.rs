@@ -3,13 +3,10 @@
 
 use diesel::prelude::*;
 
+use crate::store::types::{TokenFormat, TokenKind};
+
 use crate::db::schema::tokens;
 use crate::db::DbConn;
-
-pub const KIND_ACCESS: &str = "access";
-pub const KIND_REFRESH: &str = "refresh";
-pub const FORMAT_OPAQUE: &str = "opaque";
-pub const FORMAT_JWT: &str = "jwt";
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = tokens)]
@@ -17,8 +14,8 @@ pub struct Token {
     /// The JWT `jti`, or a random id for opaque tokens.
     pub id: String,
     pub digest: String,
-    pub kind: String,
-    pub format: String,
+    pub kind: TokenKind,
+    pub format: TokenFormat,
     pub client_id: String,
     /// `None` for client-credentials tokens.
     pub user_id: Option<String>,
@@ -206,8 +203,8 @@ fn store_if_unchanged(
             )
             .bind::<Array<Text>, _>(col(|t| t.id.clone()))
             .bind::<Array<Text>, _>(col(|t| t.digest.clone()))
-            .bind::<Array<Text>, _>(col(|t| t.kind.clone()))
-            .bind::<Array<Text>, _>(col(|t| t.format.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.kind.to_string()))
+            .bind::<Array<Text>, _>(col(|t| t.format.to_string()))
             .bind::<Array<Text>, _>(col(|t| t.client_id.clone()))
             .bind::<Array<Text>, _>(col(|t| t.scope.clone()))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.created_at))
@@ -262,9 +259,9 @@ struct LookupRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     digest: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    kind: Option<String>,
+    kind: Option<TokenKind>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    format: Option<String>,
+    format: Option<TokenFormat>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     client_id: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]

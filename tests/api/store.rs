@@ -4,6 +4,7 @@
 
 use keyward::crypto::secret;
 use keyward::db::DbConn;
+use keyward::store::types::{ClientType, KeyStatus, TokenFormat, TokenKind};
 use keyward::store::{
     self, api_keys, audit, clients, codes, consents, keys, now, scopes, settings, tokens, users,
 };
@@ -24,17 +25,17 @@ fn sample_client(conn: &mut DbConn, id: &str) -> clients::Client {
     let client = clients::Client {
         id: id.into(),
         name: format!("App {id}"),
-        client_type: clients::TYPE_CONFIDENTIAL.into(),
+        client_type: ClientType::Confidential,
         secret_digest: Some(secret::digest("kw_cs_test")),
         redirect_uris: "https://app.example/cb http://127.0.0.1:9000/cb".into(),
         post_logout_redirect_uris: "https://app.example/bye".into(),
         grant_types: "authorization_code refresh_token".into(),
-        token_endpoint_auth_method: "client_secret_basic".into(),
+        token_endpoint_auth_method: "client_secret_basic".parse().unwrap(),
         allowed_scopes: "openid profile email offline_access".into(),
         default_scopes: "openid".into(),
         require_pkce: false,
-        consent_policy: "once".into(),
-        token_format: "jwt".into(),
+        consent_policy: "once".parse().unwrap(),
+        token_format: "jwt".parse().unwrap(),
         access_token_ttl: Some(600),
         refresh_token_ttl: None,
         launch_url: Some("https://app.example/".into()),
@@ -53,7 +54,7 @@ fn sample_client(conn: &mut DbConn, id: &str) -> clients::Client {
 fn sample_token(
     client_id: &str,
     user_id: Option<&str>,
-    kind: &str,
+    kind: TokenKind,
     family: Option<&str>,
 ) -> tokens::Token {
     let t = now();
@@ -61,8 +62,8 @@ fn sample_token(
     tokens::Token {
         id: store::new_id(),
         digest: value.digest(),
-        kind: kind.into(),
-        format: tokens::FORMAT_OPAQUE.into(),
+        kind,
+        format: TokenFormat::Opaque,
         client_id: client_id.into(),
         user_id: user_id.map(str::to_owned),
         scope: "openid profile".into(),
@@ -296,12 +297,12 @@ fn clients_keep_every_policy_column() {
         redirect_uris: "https://app.example/cb2".into(),
         post_logout_redirect_uris: String::new(),
         grant_types: "client_credentials".into(),
-        token_endpoint_auth_method: "client_secret_post".into(),
+        token_endpoint_auth_method: "client_secret_post".parse().unwrap(),
         allowed_scopes: "api:read".into(),
         default_scopes: "api:read".into(),
         require_pkce: true,
-        consent_policy: "skip".into(),
-        token_format: "opaque".into(),
+        consent_policy: "skip".parse().unwrap(),
+        token_format: "opaque".parse().unwrap(),
         access_token_ttl: None,
         refresh_token_ttl: Some(86400),
         launch_url: None,
@@ -362,7 +363,7 @@ fn deleting_a_client_removes_its_consents_codes_and_tokens() {
     let u = sample_user(&mut conn, "erin");
     sample_client(&mut conn, "gone");
     consents::grant(&mut conn, &u.id, "gone", &["openid".into()]).unwrap();
-    let tok = sample_token("gone", Some(&u.id), tokens::KIND_ACCESS, None);
+    let tok = sample_token("gone", Some(&u.id), TokenKind::Access, None);
     tokens::insert(&mut conn, &tok).unwrap();
     assert!(clients::delete(&mut conn, "gone").unwrap());
     assert!(tokens::find(&mut conn, &tok.id).unwrap().is_none());
@@ -384,7 +385,7 @@ fn consents_accumulate_and_revoking_revokes_tokens() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].client_name, "App c1");
 
-    let rt = sample_token("c1", Some(&u.id), tokens::KIND_REFRESH, Some("fam"));
+    let rt = sample_token("c1", Some(&u.id), TokenKind::Refresh, Some("fam"));
     tokens::insert(&mut conn, &rt).unwrap();
     assert!(consents::revoke(&mut conn, &u.id, "c1").unwrap());
     assert!(consents::find(&mut conn, &u.id, "c1").unwrap().is_none());
@@ -491,9 +492,9 @@ fn tokens_rotate_once_and_families_revoke_together() {
     let mut conn = db.conn();
     let u = sample_user(&mut conn, "ivy");
     sample_client(&mut conn, "c1");
-    let rt = sample_token("c1", Some(&u.id), tokens::KIND_REFRESH, Some("fam"));
-    let at = sample_token("c1", Some(&u.id), tokens::KIND_ACCESS, Some("fam"));
-    let other = sample_token("c1", None, tokens::KIND_ACCESS, None);
+    let rt = sample_token("c1", Some(&u.id), TokenKind::Refresh, Some("fam"));
+    let at = sample_token("c1", Some(&u.id), TokenKind::Access, Some("fam"));
+    let other = sample_token("c1", None, TokenKind::Access, None);
     for t in [&rt, &at, &other] {
         tokens::insert(&mut conn, t).unwrap();
     }
@@ -529,7 +530,7 @@ fn tokens_rotate_once_and_families_revoke_together() {
     assert!(!tokens::revoke(&mut conn, &other.id, t0).unwrap());
     assert_eq!(tokens::count_active(&mut conn, t0).unwrap(), 0);
 
-    let fresh = sample_token("c1", Some(&u.id), tokens::KIND_ACCESS, None);
+    let fresh = sample_token("c1", Some(&u.id), TokenKind::Access, None);
     tokens::insert(&mut conn, &fresh).unwrap();
     assert_eq!(tokens::revoke_for_user(&mut conn, &u.id, t0).unwrap(), 1);
     // Digests are unique.
@@ -554,7 +555,7 @@ fn signing_keys_rotate_retire_and_revoke() {
         private_key: "-----BEGIN PRIVATE KEY-----".into(),
         encrypted: false,
         public_jwk: "{}".into(),
-        status: keys::STATUS_ACTIVE.into(),
+        status: KeyStatus::Active,
         created_at: now(),
         retired_at: None,
         revoked_at: None,
@@ -563,11 +564,11 @@ fn signing_keys_rotate_retire_and_revoke() {
     keys::rotate(&mut conn, &key("e1", "ES256")).unwrap();
     keys::rotate(&mut conn, &key("k2", "RS256")).unwrap();
     let k1 = keys::find(&mut conn, "k1").unwrap().unwrap();
-    assert_eq!(k1.status, keys::STATUS_RETIRED);
+    assert_eq!(k1.status, KeyStatus::Retired);
     assert!(k1.retired_at.is_some());
     assert_eq!(
         keys::find(&mut conn, "e1").unwrap().unwrap().status,
-        keys::STATUS_ACTIVE
+        KeyStatus::Active
     );
     assert_eq!(keys::list_published(&mut conn).unwrap().len(), 3);
 

@@ -3,6 +3,7 @@
 //! confidential clients get a `kw_cs_` secret, shown once and stored as a
 //! SHA-256 digest.
 
+use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, GrantType, TokenFormat};
 use diesel::Connection;
 
 use crate::crypto::secret::{self, SecretString};
@@ -11,15 +12,6 @@ use crate::store::{self, audit, clients, clients::Client};
 
 pub mod redirect_uri;
 
-pub const GRANT_TYPES: [&str; 4] = [
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
-    "password",
-];
-pub const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
-pub const CONSENT_POLICIES: [&str; 3] = ["always", "once", "skip"];
-pub const TOKEN_FORMATS: [&str; 2] = ["opaque", "jwt"];
 pub const ACCESS_TTL_RANGE: std::ops::RangeInclusive<i64> = 60..=86_400;
 pub const REFRESH_TTL_RANGE: std::ops::RangeInclusive<i64> = 60..=366 * 86_400;
 
@@ -68,15 +60,12 @@ pub struct ClientSpec {
 /// The scope only admin-capable clients may be allowed.
 pub const ADMIN_SCOPE: &str = "admin";
 
-fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ClientError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            format!("'{value}' is not one of {}", allowed.join(", ")),
-        ))
-    }
+/// One of a column's words (`store::types`), or the refusal that lists them.
+fn word<T: std::str::FromStr<Err = String>>(
+    field: &'static str,
+    value: &str,
+) -> Result<T, ClientError> {
+    value.parse().map_err(|m| invalid(field, m))
 }
 
 /// Checks the spec against the rules and the scope table; returns the row to store.
@@ -124,7 +113,7 @@ pub fn decide_registration(
         return Err(invalid("grant_types", "Allow at least one grant type."));
     }
     for g in &grants {
-        one_of("grant_types", g, &GRANT_TYPES)?;
+        word::<GrantType>("grant_types", g)?;
     }
     if grants.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
         return Err(invalid(
@@ -146,8 +135,8 @@ pub fn decide_registration(
         }
         .into()
     });
-    one_of("token_endpoint_auth_method", &auth_method, &AUTH_METHODS)?;
-    if spec.public != (auth_method == "none") {
+    let auth_method: AuthMethod = word("token_endpoint_auth_method", &auth_method)?;
+    if spec.public != (auth_method == AuthMethod::None) {
         return Err(invalid(
             "token_endpoint_auth_method",
             "Public clients authenticate with 'none'; confidential clients with client_secret_basic or client_secret_post.",
@@ -189,9 +178,9 @@ pub fn decide_registration(
         ));
     }
     let consent = spec.consent.clone().unwrap_or_else(|| "once".into());
-    one_of("consent_policy", &consent, &CONSENT_POLICIES)?;
+    let consent: ConsentPolicy = word("consent_policy", &consent)?;
     let token_format = spec.token_format.clone().unwrap_or_else(|| "opaque".into());
-    one_of("token_format", &token_format, &TOKEN_FORMATS)?;
+    let token_format: TokenFormat = word("token_format", &token_format)?;
     if let Some(t) = spec.access_ttl.filter(|t| !ACCESS_TTL_RANGE.contains(t)) {
         return Err(invalid(
             "access_token_ttl",
@@ -209,11 +198,10 @@ pub fn decide_registration(
         id,
         name: name.to_owned(),
         client_type: if spec.public {
-            clients::TYPE_PUBLIC
+            ClientType::Public
         } else {
-            clients::TYPE_CONFIDENTIAL
-        }
-        .into(),
+            ClientType::Confidential
+        },
         secret_digest,
         redirect_uris: store::join_list(&spec.redirect_uris),
         post_logout_redirect_uris: store::join_list(&spec.post_logout_redirect_uris),

@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn a_public_client_cannot_use_the_grant() {
         let mut c = machine("metrics", "");
-        c.client_type = "public".into();
+        c.client_type = crate::store::types::ClientType::Public;
         assert_eq!(
             decide_client_credentials(&c, None).unwrap_err().code,
             "unauthorized_client"

@@ -234,6 +234,7 @@ fn active_user(user: Option<User>) -> Result<User, OAuthError> {
 pub(crate) mod fixtures {
     //! Plain rows for the grants' unit tests.
     use crate::store::clients::Client;
+    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
     use crate::store::users::User;
 
     pub const NOW: i64 = 1_700_000_000;
@@ -242,17 +243,17 @@ pub(crate) mod fixtures {
         Client {
             id: id.into(),
             name: id.into(),
-            client_type: "confidential".into(),
+            client_type: ClientType::Confidential,
             secret_digest: Some("digest".into()),
             redirect_uris: "https://app.example/cb".into(),
             post_logout_redirect_uris: String::new(),
             grant_types: "authorization_code refresh_token".into(),
-            token_endpoint_auth_method: "client_secret_basic".into(),
+            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
             allowed_scopes: "openid profile email offline_access".into(),
             default_scopes: "openid".into(),
             require_pkce: false,
-            consent_policy: "once".into(),
-            token_format: "opaque".into(),
+            consent_policy: ConsentPolicy::Once,
+            token_format: TokenFormat::Opaque,
             access_token_ttl: None,
             refresh_token_ttl: None,
             launch_url: None,

@@ -10,6 +10,7 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::issue::Issuer;
 use crate::oauth::scope;
 use crate::store::tokens::{self, Token};
+use crate::store::types::TokenKind;
 use crate::store::{self, clients::Client, users::User};
 
 /// What a refresh does: rotate `token_id` and issue `scope` in `family`.
@@ -45,7 +46,7 @@ pub fn decide_refresh(
     now: i64,
 ) -> Result<Rotation, Refusal> {
     let token = match found {
-        Some(t) if t.kind == tokens::KIND_REFRESH => t,
+        Some(t) if t.kind == TokenKind::Refresh => t,
         _ => return Err(not_valid()),
     };
     // RFC 9700 §4.14: bound to its client; another client learns nothing more.
@@ -120,13 +121,14 @@ pub fn apply(
 mod tests {
     use super::*;
     use crate::oauth::grant::fixtures::{client, user, NOW};
+    use crate::store::types::TokenFormat;
 
     fn refresh_token() -> Token {
         Token {
             id: "rt1".into(),
             digest: "d".into(),
-            kind: tokens::KIND_REFRESH.into(),
-            format: tokens::FORMAT_OPAQUE.into(),
+            kind: TokenKind::Refresh,
+            format: TokenFormat::Opaque,
             client_id: "app".into(),
             user_id: Some("u1".into()),
             scope: "openid profile offline_access".into(),
@@ -195,7 +197,7 @@ mod tests {
         assert_eq!(r.error.description, "the refresh token is not valid");
         assert_eq!(r.revoke_family, None);
         let mut access = refresh_token();
-        access.kind = tokens::KIND_ACCESS.into();
+        access.kind = TokenKind::Access;
         assert_eq!(
             decide(&access, None).unwrap_err().error.description,
             "the refresh token is not valid"

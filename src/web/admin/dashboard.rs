@@ -1,6 +1,7 @@
 //! `/admin`: the dashboard, with counts, the latest events, the discovery URL
 //! and warnings worth acting on.
 
+use crate::store::types::KeyStatus;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -131,7 +132,7 @@ pub fn warnings(issuer: Option<&str>, signing_keys: &[keys::SigningKey], now: i6
     let mut out = Vec::new();
     let active: Vec<&keys::SigningKey> = signing_keys
         .iter()
-        .filter(|k| k.status == keys::STATUS_ACTIVE)
+        .filter(|k| k.status == KeyStatus::Active)
         .collect();
     if active.is_empty() {
         out.push(
@@ -164,14 +165,14 @@ pub fn warnings(issuer: Option<&str>, signing_keys: &[keys::SigningKey], now: i6
 mod tests {
     use super::*;
 
-    fn key(status: &str, created_at: i64) -> keys::SigningKey {
+    fn key(status: KeyStatus, created_at: i64) -> keys::SigningKey {
         keys::SigningKey {
             kid: "k1".into(),
             alg: "RS256".into(),
             private_key: String::new(),
             encrypted: false,
             public_jwk: "{}".into(),
-            status: status.into(),
+            status,
             created_at,
             retired_at: None,
             revoked_at: None,
@@ -183,21 +184,29 @@ mod tests {
         let now = 1_000 * 86_400;
         assert!(warnings(
             Some("https://id.example"),
-            &[key("active", now - 86_400)],
+            &[key(KeyStatus::Active, now - 86_400)],
             now
         )
         .is_empty());
         let old = warnings(
             Some("https://id.example"),
-            &[key("active", now - 91 * 86_400)],
+            &[key(KeyStatus::Active, now - 91 * 86_400)],
             now,
         );
         assert_eq!(old.len(), 1);
         assert!(old[0].contains("91 days old"), "{old:?}");
-        let none = warnings(Some("https://id.example"), &[key("retired", now)], now);
+        let none = warnings(
+            Some("https://id.example"),
+            &[key(KeyStatus::Retired, now)],
+            now,
+        );
         assert!(none[0].contains("no active signing key"));
-        let http = warnings(Some("http://127.0.0.1:8080"), &[key("active", now)], now);
+        let http = warnings(
+            Some("http://127.0.0.1:8080"),
+            &[key(KeyStatus::Active, now)],
+            now,
+        );
         assert!(http[0].contains("plain http"));
-        assert!(warnings(None, &[key("active", now)], now)[0].contains("No issuer"));
+        assert!(warnings(None, &[key(KeyStatus::Active, now)], now)[0].contains("No issuer"));
     }
 }

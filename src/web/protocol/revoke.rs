@@ -3,6 +3,7 @@
 //! family, with the access tokens issued from it. An unknown token still gets
 //! 200: the caller's goal, that the token not work, is met.
 
+use crate::store::types::TokenKind;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -68,8 +69,8 @@ async fn run(
                     )));
                 }
                 let now = store::now();
-                let n = match (&t.family_id, t.kind.as_str()) {
-                    (Some(family), tokens::KIND_REFRESH) => tokens::revoke_family(c, family, now)?,
+                let n = match (&t.family_id, t.kind) {
+                    (Some(family), TokenKind::Refresh) => tokens::revoke_family(c, family, now)?,
                     _ => usize::from(tokens::revoke(c, &t.id, now)?),
                 };
                 audit::record(

@@ -242,27 +242,31 @@ fn curl(issuer: &str, client: &Client) -> Snippet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
 
     fn client(public: bool, grants: &str, redirects: &str, scopes: &str) -> Client {
         Client {
             id: "kwc_1".into(),
             name: "Grafana".into(),
-            client_type: if public { "public" } else { "confidential" }.into(),
+            client_type: if public {
+                ClientType::Public
+            } else {
+                ClientType::Confidential
+            },
             secret_digest: None,
             redirect_uris: redirects.into(),
             post_logout_redirect_uris: String::new(),
             grant_types: grants.into(),
             token_endpoint_auth_method: if public {
-                "none"
+                AuthMethod::None
             } else {
-                "client_secret_basic"
-            }
-            .into(),
+                AuthMethod::ClientSecretBasic
+            },
             allowed_scopes: scopes.into(),
             default_scopes: String::new(),
             require_pkce: false,
-            consent_policy: "once".into(),
-            token_format: "opaque".into(),
+            consent_policy: ConsentPolicy::Once,
+            token_format: TokenFormat::Opaque,
             access_token_ttl: None,
             refresh_token_ttl: None,
             launch_url: None,

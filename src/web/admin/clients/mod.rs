@@ -15,10 +15,11 @@ use validator::Validate;
 
 use crate::app::state::AppState;
 use crate::db::DbError;
-use crate::idm::clients::{self, ClientError, ClientSpec, GRANT_TYPES};
+use crate::idm::clients::{self, ClientError, ClientSpec};
 use crate::oidc::discovery;
 use crate::store;
 use crate::store::audit::Actor;
+use crate::store::types::{ConsentPolicy, GrantType, TokenFormat};
 use crate::web::admin::{actor, AdminUser};
 use crate::web::page::{self, see_other};
 use crate::web::session;
@@ -156,7 +157,7 @@ fn form_page(
     let mut ctx = page::context(state, session, Some(admin));
     ctx.insert("form", form);
     ctx.insert("errors", errors);
-    ctx.insert("grant_type_choices", &GRANT_TYPES);
+    ctx.insert("grant_type_choices", GrantType::WORDS);
     page::render_status(state, status, "admin/clients/new.html", &ctx)
 }
 
@@ -511,12 +512,12 @@ impl PolicyForm {
             redirect_uris: c.redirect_uri_list().join("\n"),
             post_logout_redirect_uris: c.post_logout_redirect_uri_list().join("\n"),
             grant_types: c.grant_type_list(),
-            auth_method: c.token_endpoint_auth_method.clone(),
+            auth_method: c.token_endpoint_auth_method.to_string(),
             scopes: c.allowed_scope_list(),
             default_scopes: c.default_scope_list(),
             require_pkce: c.require_pkce,
-            consent_policy: c.consent_policy.clone(),
-            token_format: c.token_format.clone(),
+            consent_policy: c.consent_policy.to_string(),
+            token_format: c.token_format.to_string(),
             access_token_ttl: c
                 .access_token_ttl
                 .map(|t| t.to_string())
@@ -615,9 +616,9 @@ async fn edit_page(
     ctx.insert("form", form);
     ctx.insert("errors", errors);
     ctx.insert("scope_choices", &scopes);
-    ctx.insert("grant_type_choices", &GRANT_TYPES);
-    ctx.insert("consent_choices", &clients::CONSENT_POLICIES);
-    ctx.insert("format_choices", &clients::TOKEN_FORMATS);
+    ctx.insert("grant_type_choices", GrantType::WORDS);
+    ctx.insert("consent_choices", ConsentPolicy::WORDS);
+    ctx.insert("format_choices", TokenFormat::WORDS);
     let lifetimes = state.published.snapshot().lifetimes;
     ctx.insert(
         "default_lifetimes",
