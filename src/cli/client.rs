@@ -2,9 +2,11 @@
 
 use clap::Subcommand;
 
-use super::{open_database, words};
+use super::{open_database, print_json_list, words};
+use crate::api::clients::ClientOut;
 use crate::app::config::Config;
 use crate::store::audit::Actor;
+use crate::store::clients::Client;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -77,49 +79,38 @@ pub struct ClientAddArgs {
     json: bool,
 }
 
-fn print_client(
-    c: &crate::store::clients::Client,
-    secret: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let mut doc = crate::idm::clients::to_json(c);
-    if let Some(s) = secret {
-        doc["client_secret"] = serde_json::json!(s);
-    }
+fn print_client(c: &Client, secret: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let view = ClientOut::from(c);
     if json {
+        let mut doc = serde_json::to_value(&view)?;
+        if let Some(s) = secret {
+            doc["client_secret"] = serde_json::json!(s);
+        }
         println!("{doc}");
         return Ok(());
     }
-    println!("client_id:     {}", c.id);
+    let words = |items: &[String]| items.join(" ");
+    let ttl = |t: Option<i64>| t.map_or_else(|| "server default".to_owned(), |t| t.to_string());
+    println!("client_id:     {}", view.client_id);
     if let Some(s) = secret {
         println!("client_secret: {s}   (shown once: store it now)");
     }
-    for (key, label) in [
-        ("name", "name"),
-        ("client_type", "type"),
-        ("redirect_uris", "redirect URIs"),
-        ("post_logout_redirect_uris", "post-logout URIs"),
-        ("grant_types", "grant types"),
-        ("token_endpoint_auth_method", "auth method"),
-        ("scopes", "scopes"),
-        ("default_scopes", "default scopes"),
-        ("require_pkce", "PKCE required"),
-        ("consent_policy", "consent"),
-        ("token_format", "token format"),
-        ("access_token_ttl", "access TTL (s)"),
-        ("refresh_token_ttl", "refresh TTL (s)"),
+    let p = &view.policy;
+    for (label, shown) in [
+        ("name", view.name.clone()),
+        ("type", view.client_type.clone()),
+        ("redirect URIs", words(&view.redirect_uris)),
+        ("post-logout URIs", words(&view.post_logout_redirect_uris)),
+        ("grant types", words(&view.grant_types)),
+        ("auth method", view.token_endpoint_auth_method.clone()),
+        ("scopes", words(&p.scopes)),
+        ("default scopes", words(&p.default_scopes)),
+        ("PKCE required", p.require_pkce.to_string()),
+        ("consent", p.consent_policy.clone()),
+        ("token format", p.token_format.clone()),
+        ("access TTL (s)", ttl(p.access_token_ttl)),
+        ("refresh TTL (s)", ttl(p.refresh_token_ttl)),
     ] {
-        let v = &doc[key];
-        let shown = match v {
-            serde_json::Value::Array(items) => items
-                .iter()
-                .filter_map(|i| i.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => "server default".into(),
-            other => other.to_string(),
-        };
         println!("{:<15} {shown}", format!("{label}:"));
     }
     Ok(())
@@ -169,8 +160,8 @@ pub fn run(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
         ClientCommand::List { json } => {
             let all = crate::store::clients::list(&mut conn, None, i64::MAX, 0)?;
             if json {
-                let rows: Vec<_> = all.iter().map(clients::to_json).collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                let rows: Vec<ClientOut> = all.iter().map(ClientOut::from).collect();
+                print_json_list(&rows)?;
             } else if all.is_empty() {
                 println!("no clients yet (keyward client add --name NAME --redirect-uri URI)");
             } else {

@@ -2,7 +2,8 @@
 
 use clap::Subcommand;
 
-use super::open_database;
+use super::{open_database, print_json_list};
+use crate::api::keys::KeyOut;
 use crate::app::config::Config;
 use crate::store::audit::Actor;
 
@@ -44,17 +45,8 @@ pub fn run(config: &Config, cmd: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::List { json } => {
             let keys = store::keys::list(&mut conn)?;
             if json {
-                let rows: Vec<_> = keys
-                    .iter()
-                    .map(|k| {
-                        serde_json::json!({
-                            "kid": k.kid, "alg": k.alg, "status": k.status,
-                            "created_at": k.created_at, "retired_at": k.retired_at,
-                            "revoked_at": k.revoked_at, "encrypted": k.encrypted,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                let rows: Vec<KeyOut> = keys.iter().map(KeyOut::from).collect();
+                print_json_list(&rows)?;
             } else if keys.is_empty() {
                 println!("no signing keys yet (keyward key rotate --alg RS256 creates one)");
             } else {

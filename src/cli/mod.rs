@@ -145,6 +145,12 @@ pub(crate) fn password_input(generate: bool) -> anyhow::Result<(String, bool)> {
     Ok((password, false))
 }
 
+/// A listing as `--json` prints it: the admin API's view of each item.
+pub(crate) fn print_json_list<T: serde::Serialize>(rows: &[T]) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(rows)?);
+    Ok(())
+}
+
 /// "a b,c" and ["a", "b,c"] both mean [a, b, c].
 pub(crate) fn words<S: AsRef<str>>(values: &[S]) -> Vec<String> {
     values

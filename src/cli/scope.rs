@@ -2,6 +2,8 @@
 
 use clap::Subcommand;
 
+use super::print_json_list;
+use crate::api::scopes::ScopeOut;
 use crate::db::DbConn;
 use crate::idm::scopes;
 use crate::store;
@@ -33,16 +35,8 @@ pub fn run(conn: &mut DbConn, cmd: ScopeCommand) -> anyhow::Result<()> {
         ScopeCommand::List { json } => {
             let all = store::scopes::list(conn)?;
             if json {
-                let rows: Vec<_> = all
-                    .iter()
-                    .map(|s| {
-                        serde_json::json!({
-                            "name": s.name, "description": s.description,
-                            "claims": s.claim_names(), "builtin": s.builtin,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                let rows: Vec<ScopeOut> = all.iter().map(ScopeOut::from).collect();
+                print_json_list(&rows)?;
             } else {
                 println!(
                     "{:<20} {:<8} {:<40} DESCRIPTION",

@@ -2,7 +2,8 @@
 
 use clap::Subcommand;
 
-use super::{open_database, password_input};
+use super::{open_database, password_input, print_json_list};
+use crate::api::users::UserOut;
 use crate::app::config::Config;
 use crate::store::audit::Actor;
 
@@ -65,7 +66,7 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             };
             let user = accounts::create(&mut conn, &account, cost, &Actor::cli())?;
             if json {
-                let mut out = serde_json::json!({ "id": user.id, "username": user.username, "email": user.email, "admin": user.is_admin });
+                let mut out = serde_json::to_value(UserOut::from(&user))?;
                 if generated {
                     out["password"] = serde_json::json!(password);
                 }
@@ -92,17 +93,8 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::List { json } => {
             let all = users::list(&mut conn, None, i64::MAX, 0)?;
             if json {
-                let rows: Vec<_> = all
-                    .iter()
-                    .map(|u| {
-                        serde_json::json!({
-                            "id": u.id, "username": u.username, "email": u.email,
-                            "admin": u.is_admin, "disabled": u.disabled,
-                            "created_at": u.created_at, "last_login_at": u.last_login_at,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                let rows: Vec<UserOut> = all.iter().map(UserOut::from).collect();
+                print_json_list(&rows)?;
             } else if all.is_empty() {
                 println!("no users yet");
             } else {

@@ -62,8 +62,11 @@ fn a_confidential_client_lives_through_the_cli() {
         added["grant_types"],
         serde_json::json!(["authorization_code", "refresh_token"])
     );
-    assert_eq!(added["default_scopes"], serde_json::json!(["openid"]));
-    assert_eq!(added["require_pkce"], false);
+    assert_eq!(
+        added["policy"]["default_scopes"],
+        serde_json::json!(["openid"])
+    );
+    assert_eq!(added["policy"]["require_pkce"], false);
 
     // Stored as a digest only.
     let row = store::clients::find(&mut db.conn(), &id).unwrap().unwrap();
@@ -130,7 +133,7 @@ fn public_and_machine_clients_get_safe_defaults() {
     );
     assert_eq!(spa["token_endpoint_auth_method"], "none");
     assert_eq!(
-        spa["require_pkce"], true,
+        spa["policy"]["require_pkce"], true,
         "PKCE is forced for public clients"
     );
     let out = keyward(
