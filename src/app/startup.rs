@@ -165,6 +165,7 @@ pub struct Application {
     port: u16,
     server: Server,
     setup_link: Option<String>,
+    state: AppState,
 }
 
 impl Application {
@@ -191,16 +192,23 @@ impl Application {
         });
         spawn_sync(state.clone());
         spawn_cleanup(state.clone());
-        let server = run(listener, state)?;
+        let server = run(listener, state.clone())?;
         Ok(Application {
             port,
             server,
             setup_link,
+            state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The state the server shares with its handlers (the pool, the key ring,
+    /// the published documents).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The one-time setup link, while setup is pending.

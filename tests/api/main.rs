@@ -1,21 +1,13 @@
 //! The integration suite: one test binary (each file under tests/ would link a
-//! separate one, which is slow). Every test gets its own database: a temporary
-//! SQLite file by default, or a fresh PostgreSQL database when
-//! KEYWARD_TEST_DATABASE_URL=postgres://... is set.
+//! separate one, which is slow), grouped like the routes it tests. Every test
+//! gets its own database: a temporary SQLite file by default, or a fresh
+//! PostgreSQL database when KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
 mod admin;
-mod admin_api;
-mod admin_people;
-mod admin_settings;
+mod api;
 mod cli;
-mod clients;
-mod flows;
-mod health;
 mod helpers;
-mod interop;
-mod keys;
-mod openapi_check;
+mod ops;
 mod pages;
-mod resource;
+mod protocol;
 mod store;
-mod token;

@@ -1,14 +1,13 @@
 //! POST /token with the client_credentials grant, and the rules every grant
 //! shares: form encoding, client authentication, errors, no-store.
 
+use crate::helpers::*;
 use keyward::crypto::keys::Algorithm;
 use keyward::crypto::secret;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store::{self, scopes::Scope};
 use reqwest::Response;
 use serde_json::Value;
-
-use crate::helpers::{spawn_app_with, TestApp};
 
 struct Machine {
     id: String,
@@ -35,7 +34,8 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
         ..ClientSpec::default()
     };
     let (client, secret) = clients::create(&mut conn, &spec, &"test".into()).unwrap();
-    // The key ring picks up the new key within a sync interval.
+    // Published at once, as a rotation from the admin pages is.
+    app.republish().await;
     assert!(
         crate::helpers::eventually(10, || async {
             app.get("/.well-known/jwks.json")

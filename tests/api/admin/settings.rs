@@ -1,12 +1,10 @@
 //! The settings page (organisation name, issuer, default lifetimes), the
 //! "Integrate" panel of an app's page, API keys, and the admin-capable flag.
 
+use crate::helpers::*;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use serde_json::Value;
-
-use crate::helpers::{browser, TestApp};
-use crate::pages::{admin_browser, csrf, get_html, location, set_up_app};
 
 async fn post_settings(
     app: &TestApp,
@@ -25,8 +23,8 @@ async fn post_settings(
 
 #[tokio::test]
 async fn settings_validate_save_and_take_effect_at_once() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, html) = get_html(&http, &app.url("/admin/settings")).await;
     assert_eq!(status, 200);
     assert!(html.contains("value=\"Acme Ops\""), "{html}");
@@ -177,7 +175,7 @@ async fn settings_validate_save_and_take_effect_at_once() {
     assert_eq!(body["expires_in"], 600);
 
     // One audit event, with the address and what changed from what.
-    let events = crate::pages::audit_events(&app, "settings.");
+    let events = crate::helpers::audit_events(&app, "settings.");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
     let detail: Value = serde_json::from_str(events[0].detail.as_deref().unwrap()).unwrap();
@@ -194,8 +192,8 @@ async fn settings_validate_save_and_take_effect_at_once() {
 
 #[tokio::test]
 async fn the_integrate_panel_has_ready_settings_and_copy_buttons() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let grafana = ClientSpec {
         name: "Grafana".into(),
         redirect_uris: vec!["https://grafana.acme.example/login/generic_oauth".into()],
@@ -252,8 +250,8 @@ async fn the_integrate_panel_has_ready_settings_and_copy_buttons() {
 
 #[tokio::test]
 async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, html) = get_html(&http, &app.url("/admin/apikeys")).await;
     assert_eq!(status, 200);
     assert!(html.contains("No API keys yet."));
@@ -326,15 +324,15 @@ async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
     assert_eq!(status(key).await, 401);
     let (s, _) = get_html(&http, &app.url(&format!("/admin/apikeys/{id}/revoke"))).await;
     assert_eq!(s, 404, "an already revoked key has nothing to confirm");
-    let events = crate::pages::audit_events(&app, "apikey.");
+    let events = crate::helpers::audit_events(&app, "apikey.");
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
 }
 
 #[tokio::test]
 async fn the_policy_editor_marks_a_client_admin_capable() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let spec = ClientSpec {
         name: "Terraform".into(),
         grant_types: Some(vec!["client_credentials".into()]),

@@ -4,6 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
+use crate::helpers::*;
 use keyward::crypto::jwt;
 use keyward::crypto::keys::Algorithm;
 use keyward::keys::lifecycle;
@@ -14,8 +15,6 @@ use openidconnect::core::{
 };
 use openidconnect::{ClientId, IssuerUrl, JsonWebKeySetUrl, Nonce};
 use serde_json::{json, Value};
-
-use crate::helpers::{eventually, spawn_app, spawn_app_with, spawn_instance, TestDb};
 
 const ISSUER: &str = "http://localhost:8080";
 const FAST_SYNC: (&str, &str) = ("KEYWARD_SYNC_INTERVAL_SECS", "1");
@@ -394,28 +393,21 @@ fn retired_keys_are_revoked_when_their_retention_ends() {
     ));
 }
 
-fn keyward(db: &TestDb, envs: &[(&str, &str)], args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyward"));
-    cmd.args(args)
-        .env_clear()
-        .env("DATABASE_URL", db.raw_url())
-        .env("KEYWARD_LOG", "warn")
-        .env("KEYWARD_BIND", "127.0.0.1:0");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
 #[test]
 fn the_key_cli_lists_rotates_retires_and_revokes() {
     let db = TestDb::new();
-    let out = keyward(&db, &[], &["key", "list"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "list"]);
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .contains("no signing keys yet"));
     let rotate = |alg: &str| {
-        let out = keyward(&db, &[], &["key", "rotate", "--alg", alg]);
+        let out = keyward(&db.raw_url())
+            .env("KEYWARD_BIND", "127.0.0.1:0")
+            .envs(&[])
+            .run(&["key", "rotate", "--alg", alg]);
         assert!(
             out.status.success(),
             "{}",
@@ -426,7 +418,10 @@ fn the_key_cli_lists_rotates_retires_and_revokes() {
     let r1 = rotate("RS256");
     let e1 = rotate("ES256");
     let r2 = rotate("RS256");
-    let out = keyward(&db, &[], &["key", "list", "--json"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "list", "--json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let status = |kid: &str| {
         list.as_array()
@@ -440,46 +435,70 @@ fn the_key_cli_lists_rotates_retires_and_revokes() {
     assert_eq!(status(&e1), "active");
     assert_eq!(status(&r2), "active");
 
-    let out = keyward(&db, &[], &["key", "retire", &e1]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "retire", &e1]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = keyward(&db, &[], &["key", "retire", &r2]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "retire", &r2]);
     assert!(
         !out.status.success(),
         "the last active key must not be retired"
     );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("last active signing key"), "{err}");
-    let out = keyward(&db, &[], &["key", "revoke", &r1]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "revoke", &r1]);
     assert!(out.status.success());
     // A kid may start with '-' (base64url): it is still taken as the kid.
-    let out = keyward(&db, &[], &["key", "revoke", "-AbC_no-such-kid"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "revoke", "-AbC_no-such-kid"]);
     assert!(String::from_utf8(out.stderr.clone())
         .unwrap()
         .contains("no signing key with kid -AbC_no-such-kid"));
-    let out = keyward(&db, &[], &["key", "revoke", "no-such-kid"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "revoke", "no-such-kid"]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("no signing key with kid no-such-kid"));
-    let out = keyward(&db, &[], &["key", "rotate", "--alg", "HS256"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "rotate", "--alg", "HS256"]);
     assert!(
         !out.status.success(),
         "HS256 is not a signing algorithm here"
     );
-    let out = keyward(
-        &db,
-        &[],
-        &["key", "rotate", "--alg", "RS256", "--bits", "1024"],
-    );
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["key", "rotate", "--alg", "RS256", "--bits", "1024"]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("2048, 3072 or 4096"));
-    let table = String::from_utf8(keyward(&db, &[], &["key", "list"]).stdout).unwrap();
+    let table = String::from_utf8(
+        keyward(&db.raw_url())
+            .env("KEYWARD_BIND", "127.0.0.1:0")
+            .envs(&[])
+            .run(&["key", "list"])
+            .stdout,
+    )
+    .unwrap();
     assert!(
         table.contains(&r1) && table.contains("revoked") && table.contains("retired"),
         "{table}"
@@ -491,11 +510,10 @@ async fn encrypted_keys_need_the_right_key_to_start() {
     let db = TestDb::new();
     let k1 = "11".repeat(32);
     let k2 = "22".repeat(32);
-    let out = keyward(
-        &db,
-        &[("KEYWARD_KEY_ENCRYPTION_KEY", &k1)],
-        &["key", "rotate", "--alg", "ES256"],
-    );
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[("KEYWARD_KEY_ENCRYPTION_KEY", &k1)])
+        .run(&["key", "rotate", "--alg", "ES256"]);
     assert!(
         out.status.success(),
         "{}",
@@ -510,14 +528,20 @@ async fn encrypted_keys_need_the_right_key_to_start() {
     );
 
     // No key, or the wrong one: the start stops with a clear line.
-    let out = keyward(&db, &[], &["serve"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[])
+        .run(&["serve"]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("KEYWARD_KEY_ENCRYPTION_KEY is not set"),
         "{err}"
     );
-    let out = keyward(&db, &[("KEYWARD_KEY_ENCRYPTION_KEY", &k2)], &["serve"]);
+    let out = keyward(&db.raw_url())
+        .env("KEYWARD_BIND", "127.0.0.1:0")
+        .envs(&[("KEYWARD_KEY_ENCRYPTION_KEY", &k2)])
+        .run(&["serve"]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("cannot be decrypted"), "{err}");

@@ -6,9 +6,8 @@ use keyward::idm::clients::{self, ClientSpec};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{browser, TestApp};
-use crate::openapi_check::Api;
-use crate::pages::{set_up_app, sign_in, ADMIN};
+use crate::helpers::openapi::Api;
+use crate::helpers::*;
 
 fn api_key(app: &TestApp) -> String {
     let (_, key) =
@@ -27,7 +26,7 @@ fn error_code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn credentials_are_required_and_checked() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let key = api_key(&app);
     let anon = Api::new(&app, None).await;
 
@@ -137,7 +136,7 @@ async fn credentials_are_required_and_checked() {
     );
 
     // Every call is in the audit log, refused ones too, with the address.
-    let events = crate::pages::audit_events(&app, "api.call");
+    let events = crate::helpers::audit_events(&app, "api.call");
     assert!(events.len() >= 10, "{}", events.len());
     assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
     assert!(events
@@ -169,23 +168,23 @@ async fn client_token(app: &TestApp, id: &str, secret: &str, scope: &str) -> Str
 
 /// The admin's own access token from a code flow.
 async fn person_token(app: &TestApp) -> String {
-    let wiki = crate::flows::register(app, false, "skip", |_| {});
+    let wiki = app.register(TestClient::confidential().consent("skip"));
     let http = browser();
-    let q = crate::flows::run_flow(
+    let q = crate::helpers::run_flow(
         app,
         &http,
-        &crate::flows::authorize_url(app, &wiki, &[]),
+        &crate::helpers::authorize_url(app, &wiki, &[]),
         true,
     )
     .await;
-    let res = crate::flows::redeem(app, &wiki, &q["code"]).await;
+    let res = crate::helpers::redeem(app, &wiki, &q["code"]).await;
     let body: Value = res.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn clients_lifecycle_with_validation_and_paging() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
 
     // Validation: the validator's checks, then the client rules.
@@ -402,7 +401,7 @@ async fn clients_lifecycle_with_validation_and_paging() {
     let (status, _) = api.delete(&format!("/api/v1/clients/{id}")).await;
     assert_eq!(status, 404);
     // The changes are audited as the key.
-    let events = crate::pages::audit_events(&app, "client.");
+    let events = crate::helpers::audit_events(&app, "client.");
     assert!(events
         .iter()
         .all(|e| e.actor.as_deref().unwrap().starts_with("apikey:")));
@@ -411,7 +410,7 @@ async fn clients_lifecycle_with_validation_and_paging() {
 
 #[tokio::test]
 async fn scopes_are_created_updated_and_deleted_by_the_rules() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
     let (status, list) = api.get("/api/v1/scopes").await;
     assert_eq!(status, 200);
@@ -522,7 +521,7 @@ async fn scopes_are_created_updated_and_deleted_by_the_rules() {
 
 #[tokio::test]
 async fn users_lifecycle_by_the_account_rules() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
     for (body, status, field) in [
         (json!({ "username": "r" }), 422, "username"),
@@ -682,7 +681,7 @@ async fn users_lifecycle_by_the_account_rules() {
 
 #[tokio::test]
 async fn signing_keys_rotate_retire_and_revoke() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
     let (status, list) = api.get("/api/v1/keys").await;
     assert_eq!(status, 200);
@@ -757,7 +756,7 @@ async fn signing_keys_rotate_retire_and_revoke() {
 
 #[tokio::test]
 async fn the_audit_log_filters_and_pages() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
     for name in ["a:one", "a:two", "a:three"] {
         let (status, _) = api
@@ -794,7 +793,7 @@ async fn the_audit_log_filters_and_pages() {
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_and_its_schemas() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let api = api(&app).await;
     let paths = api.doc["paths"].as_object().unwrap();
     for (path, methods) in [
@@ -830,22 +829,24 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
     // The checker itself refuses what does not fit.
     let doc = &api.doc;
     let schema = json!({ "$ref": "#/components/schemas/ErrorBody" });
-    assert!(crate::openapi_check::validate(
+    assert!(crate::helpers::openapi::validate(
         doc,
         &schema,
         &json!({ "error": "x", "message": "y" }),
         "$"
     )
     .is_ok());
-    assert!(crate::openapi_check::validate(
+    assert!(crate::helpers::openapi::validate(
         doc,
         &schema,
         &json!({ "error": 1, "message": "y" }),
         "$"
     )
     .is_err());
-    assert!(crate::openapi_check::validate(doc, &schema, &json!({ "message": "y" }), "$").is_err());
-    assert!(crate::openapi_check::validate(
+    assert!(
+        crate::helpers::openapi::validate(doc, &schema, &json!({ "message": "y" }), "$").is_err()
+    );
+    assert!(crate::helpers::openapi::validate(
         doc,
         &schema,
         &json!({ "error": "x", "message": "y", "extra": 1 }),

@@ -1,109 +1,16 @@
-//! Test fixtures: a fresh database per test and the real app on a random port.
+//! The real app on a random port of 127.0.0.1 over a fresh database, and
+//! `TestApp::set_up()`: an app whose first-run setup is done, through the
+//! same headless path as `keyward setup`.
 
 use std::collections::HashMap;
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use keyward::app::config::Config;
 use keyward::app::startup::Application;
-use keyward::db::DatabaseUrl;
-use keyward::db::{self, DbConn};
+use keyward::app::state::AppState;
+use keyward::idm::setup::{self, AdminPassword, SetupInput};
 
-pub const TEST_DATABASE_VAR: &str = "KEYWARD_TEST_DATABASE_URL";
-
-/// A database that exists for one test: a SQLite file in a temporary directory,
-/// or a uniquely named PostgreSQL database dropped when the test ends.
-pub struct TestDb {
-    pub url: DatabaseUrl,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<PgTestDb>,
-}
-
-struct PgTestDb {
-    admin_url: String,
-    name: String,
-}
-
-/// The PostgreSQL server URL the suite runs against, if any. A set variable that
-/// is not a postgres:// URL is a mistake, not a reason to fall back silently.
-pub fn pg_base_url() -> Option<String> {
-    let raw = std::env::var(TEST_DATABASE_VAR)
-        .ok()
-        .filter(|v| !v.trim().is_empty())?;
-    assert!(
-        raw.starts_with("postgres://") || raw.starts_with("postgresql://"),
-        "{TEST_DATABASE_VAR} must be a postgres:// URL, got {raw:?}"
-    );
-    Some(raw)
-}
-
-fn pg_url_with_database(base: &str, name: &str) -> String {
-    let mut u = url::Url::parse(base).expect("a valid PostgreSQL URL");
-    u.set_path(&format!("/{name}"));
-    u.to_string()
-}
-
-impl TestDb {
-    pub fn new() -> Self {
-        match pg_base_url() {
-            Some(base) => {
-                let name = format!("keyward_test_{}", uuid::Uuid::new_v4().simple());
-                let admin_url = pg_url_with_database(&base, "postgres");
-                let mut admin = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
-                admin
-                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                    .expect("create the test database");
-                TestDb {
-                    url: DatabaseUrl::Postgres(pg_url_with_database(&base, &name)),
-                    _dir: None,
-                    pg: Some(PgTestDb { admin_url, name }),
-                }
-            }
-            None => {
-                let dir = tempfile::tempdir().expect("a temporary directory");
-                let path = dir.path().join("keyward.db");
-                TestDb {
-                    url: DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()),
-                    _dir: Some(dir),
-                    pg: None,
-                }
-            }
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.pg.is_some()
-    }
-
-    /// The URL as DATABASE_URL would carry it.
-    pub fn raw_url(&self) -> String {
-        match &self.url {
-            DatabaseUrl::Postgres(u) => u.clone(),
-            DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
-        }
-    }
-
-    /// A migrated connection.
-    pub fn conn(&self) -> DbConn {
-        let mut conn = db::connect(&self.url).expect("connect to the test database");
-        db::run_migrations(&mut conn).expect("migrate the test database");
-        conn
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some(pg) = &self.pg {
-            if let Ok(mut admin) = diesel::PgConnection::establish(&pg.admin_url) {
-                let _ = admin.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                    pg.name
-                ));
-            }
-        }
-    }
-}
+use super::db::TestDb;
+use super::pages::{ADMIN, ADMIN_PASSWORD};
 
 /// A configuration for tests: a random port, the given database, cheap bcrypt.
 pub fn test_config(db: &TestDb, extra: &[(&str, &str)]) -> Config {
@@ -125,6 +32,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub db: TestDb,
     pub setup_link: Option<String>,
+    /// The running server's state, for what a test does behind its back.
+    pub state: AppState,
 }
 
 /// A client that keeps cookies and does not follow redirects, like a browser
@@ -147,12 +56,14 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         address,
         http,
         setup_link,
+        state,
     } = spawn_instance(&db, extra).await;
     TestApp {
         address,
         http,
         db,
         setup_link,
+        state,
     }
 }
 
@@ -162,6 +73,7 @@ pub struct Instance {
     pub address: String,
     pub http: reqwest::Client,
     pub setup_link: Option<String>,
+    pub state: AppState,
 }
 
 pub async fn spawn_instance(db: &TestDb, extra: &[(&str, &str)]) -> Instance {
@@ -169,11 +81,13 @@ pub async fn spawn_instance(db: &TestDb, extra: &[(&str, &str)]) -> Instance {
     let app = Application::build(config).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let setup_link = app.setup_link().map(str::to_owned);
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     Instance {
         address,
         http: browser(),
         setup_link,
+        state,
     }
 }
 
@@ -197,6 +111,50 @@ where
 }
 
 impl TestApp {
+    /// An app whose setup is complete: organisation "Acme Ops", the issuer at
+    /// its own address, the administrator ADMIN / ADMIN_PASSWORD and an RS256
+    /// key, done the way `keyward setup` does it (one test drives the wizard).
+    pub async fn set_up() -> TestApp {
+        Self::set_up_with(&[]).await
+    }
+
+    pub async fn set_up_with(extra: &[(&str, &str)]) -> TestApp {
+        let app = spawn_app_with(extra).await;
+        let input = SetupInput {
+            org_name: "Acme Ops".into(),
+            issuer: app.address.clone(),
+            admin_username: ADMIN.into(),
+            admin_email: "admin@acme.example".into(),
+            admin_password: AdminPassword::Plain {
+                password: ADMIN_PASSWORD.into(),
+                confirmation: ADMIN_PASSWORD.into(),
+            },
+            alg: keyward::crypto::keys::Algorithm::RS256,
+        };
+        let state = app.state.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.db.pool().get().expect("a pooled connection");
+            setup::complete(&mut conn, input, None, 4, None).expect("setup completes");
+            state.republish(&mut conn);
+        })
+        .await
+        .expect("setup ran");
+        app
+    }
+
+    /// Republishes keys and metadata on this instance at once, as an admin
+    /// change made through the pages does (instead of waiting for the sync
+    /// task to notice a change a test made in the database).
+    pub async fn republish(&self) {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.db.pool().get().expect("a pooled connection");
+            state.republish(&mut conn);
+        })
+        .await
+        .expect("republished");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,127 +1,7 @@
 //! Setup, sign-in, sessions and the account page, driven the way a browser
 //! drives them: real forms, real cookies, CSRF tokens read from the pages.
 
-use reqwest::{Client, Response, StatusCode};
-
-use crate::helpers::{browser, spawn_app, spawn_app_with, TestApp};
-
-pub const ADMIN: &str = "admin";
-pub const ADMIN_PASSWORD: &str = "plum-tractor-lantern";
-
-/// The value of the first `name="csrf_token"` field on a page.
-pub fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("a CSRF field on the page");
-    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
-pub fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// A page's status and HTML, with Tera's `&#x2F;` turned back into `/` so
-/// tests can look for URLs.
-pub async fn get_html(http: &Client, url: &str) -> (StatusCode, String) {
-    let res = http.get(url).send().await.unwrap();
-    let status = res.status();
-    (status, res.text().await.unwrap().replace("&#x2F;", "/"))
-}
-
-pub async fn post_form(http: &Client, url: &str, form: &[(&str, &str)]) -> Response {
-    http.post(url).form(form).send().await.unwrap()
-}
-
-/// Runs the whole wizard in `http` with the app's setup link; returns the
-/// final response of the last step.
-pub async fn run_wizard(app: &TestApp, http: &Client, alg: &str) -> Response {
-    let link = app.setup_link.clone().expect("setup is pending");
-    let res = http.get(&link).send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    let (_, html) = get_html(http, &app.url("/setup")).await;
-    let res = post_form(
-        http,
-        &app.url("/setup/org"),
-        &[
-            ("csrf_token", &csrf(&html)),
-            ("org_name", "Acme Ops"),
-            ("issuer", &app.address),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let (_, html) = get_html(http, &app.url("/setup")).await;
-    let res = post_form(
-        http,
-        &app.url("/setup/admin"),
-        &[
-            ("csrf_token", &csrf(&html)),
-            ("username", ADMIN),
-            ("email", "admin@acme.example"),
-            ("password", ADMIN_PASSWORD),
-            ("password_confirmation", ADMIN_PASSWORD),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), 303);
-    let (_, html) = get_html(http, &app.url("/setup")).await;
-    post_form(
-        http,
-        &app.url("/setup/finish"),
-        &[("csrf_token", &csrf(&html)), ("alg", alg)],
-    )
-    .await
-}
-
-/// An app whose setup is complete (admin / ADMIN_PASSWORD), and a fresh browser.
-pub async fn set_up_app() -> TestApp {
-    let app = spawn_app().await;
-    let res = run_wizard(&app, &browser(), "RS256").await;
-    assert_eq!(res.status(), 303);
-    app
-}
-
-/// A browser in which the admin signed in through the form.
-pub async fn admin_browser(app: &TestApp) -> Client {
-    let http = crate::helpers::browser();
-    assert_eq!(
-        sign_in(app, &http, ADMIN, ADMIN_PASSWORD).await.status(),
-        303
-    );
-    http
-}
-
-/// The newest audit events whose action starts with `prefix` (up to 100).
-pub fn audit_events(app: &TestApp, prefix: &str) -> Vec<keyward::store::audit::AuditEvent> {
-    keyward::store::audit::list(
-        &mut app.db.conn(),
-        &keyward::store::audit::Filter {
-            action_prefix: Some(prefix.into()),
-            actor: None,
-            before: None,
-            limit: 100,
-        },
-    )
-    .unwrap()
-}
-
-pub async fn sign_in(app: &TestApp, http: &Client, username: &str, password: &str) -> Response {
-    let (_, html) = get_html(http, &app.url("/login")).await;
-    post_form(
-        http,
-        &app.url("/login"),
-        &[
-            ("csrf_token", &csrf(&html)),
-            ("username", username),
-            ("password", password),
-        ],
-    )
-    .await
-}
+use crate::helpers::*;
 
 #[tokio::test]
 async fn before_setup_pages_lead_to_setup_and_setup_needs_the_code() {
@@ -333,7 +213,7 @@ async fn two_concurrent_completions_have_exactly_one_winner() {
 
 #[tokio::test]
 async fn login_errors_do_not_reveal_whether_a_user_exists() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     let wrong_password = sign_in(&app, &http, ADMIN, "not-the-password").await;
     assert_eq!(wrong_password.status(), 401);
@@ -362,7 +242,7 @@ async fn login_errors_do_not_reveal_whether_a_user_exists() {
 
 #[tokio::test]
 async fn csrf_is_required_on_every_form() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     get_html(&http, &app.url("/login")).await;
     let missing = post_form(
@@ -454,7 +334,7 @@ async fn csrf_is_required_on_every_form() {
 
 #[tokio::test]
 async fn signing_in_and_out_with_a_renewed_session() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     let (_, html) = get_html(&http, &app.url("/login")).await;
     let before = csrf(&html);
@@ -514,7 +394,7 @@ async fn signing_in_and_out_with_a_renewed_session() {
 
 #[tokio::test]
 async fn return_to_is_followed_only_within_the_site() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     for (return_to, expected) in [
         ("/account", "/account"),
         ("https://evil.example/", "/"),
@@ -541,7 +421,7 @@ async fn return_to_is_followed_only_within_the_site() {
 
 #[tokio::test]
 async fn throttling_engages_per_account_and_per_address() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     for _ in 0..5 {
         assert_eq!(
@@ -558,7 +438,7 @@ async fn throttling_engages_per_account_and_per_address() {
     assert!(html.contains("try again in 15 minutes"), "{html}");
 
     // Per address: five failures spread over other names lock this address.
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     for i in 0..5 {
         assert_eq!(
             sign_in(&app, &http, &format!("someone{i}"), "wrong-password-123")
@@ -577,7 +457,7 @@ async fn throttling_engages_per_account_and_per_address() {
 
 #[tokio::test]
 async fn a_bumped_epoch_ends_older_sessions() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let (a, b) = (browser(), browser());
     assert_eq!(sign_in(&app, &a, ADMIN, ADMIN_PASSWORD).await.status(), 303);
     assert_eq!(sign_in(&app, &b, ADMIN, ADMIN_PASSWORD).await.status(), 303);
@@ -668,7 +548,7 @@ async fn a_bumped_epoch_ends_older_sessions() {
 
 #[tokio::test]
 async fn the_account_page_edits_the_profile_and_password() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
     let (_, html) = get_html(&http, &app.url("/account")).await;
@@ -749,7 +629,7 @@ async fn the_account_page_edits_the_profile_and_password() {
 #[tokio::test]
 async fn consents_show_on_the_account_page_and_revoke_with_their_tokens() {
     use keyward::store::{self, clients, consents, tokens};
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let mut conn = app.db.conn();
     let user = store::users::find_by_username(&mut conn, ADMIN)
         .unwrap()
@@ -875,7 +755,7 @@ async fn the_session_cookie_is_secure_when_the_issuer_is_https() {
 
 #[tokio::test]
 async fn pages_cannot_be_framed() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let res = app.get("/login").await;
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert!(res.headers()["content-security-policy"]

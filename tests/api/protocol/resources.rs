@@ -1,15 +1,12 @@
 //! Introspection (RFC 7662), revocation (RFC 7009), RP-initiated logout, the
 //! bearer guard (RFC 6750) and the Prometheus endpoint behind it.
 
+use crate::helpers::*;
 use keyward::crypto::secret;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use reqwest::Response;
 use serde_json::Value;
-
-use crate::flows::{authorize_url, exchange, post_as, redeem, register, run_flow, App, REDIRECT};
-use crate::helpers::{browser, spawn_app_with, TestApp};
-use crate::pages::{csrf, get_html, location, set_up_app, ADMIN};
 
 const BYE: &str = "https://app.example/bye";
 
@@ -50,8 +47,8 @@ fn inactive() -> Value {
 
 #[tokio::test]
 async fn introspection_describes_own_tokens_and_nothing_else() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
     let (access, refresh, _) = user_tokens(&app, &client, &browser()).await;
 
     let (status, body) = json_of(introspect(&app, &client, &[("token", &access)]).await).await;
@@ -106,7 +103,7 @@ async fn introspection_describes_own_tokens_and_nothing_else() {
     }
 
     // Another client may not look, unless an admin made it a resource server.
-    let other = register(&app, false, "skip", |_| {});
+    let other = app.register(TestClient::confidential().consent("skip"));
     let (_, body) = json_of(introspect(&app, &other, &[("token", &access)]).await).await;
     assert_eq!(body, inactive());
     {
@@ -145,8 +142,8 @@ async fn introspection_describes_own_tokens_and_nothing_else() {
 
 #[tokio::test]
 async fn introspection_requires_a_confidential_client_and_a_token() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
     // No credentials, wrong secret: 401 with the Basic challenge.
     let res = app
         .http
@@ -170,7 +167,7 @@ async fn introspection_requires_a_confidential_client_and_a_token() {
         (401, Some("invalid_client"))
     );
     // A public client has no credentials to prove.
-    let public = register(&app, true, "skip", |_| {});
+    let public = app.register(TestClient::public().consent("skip"));
     let (status, body) = json_of(introspect(&app, &public, &[("token", "x")]).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -196,13 +193,13 @@ async fn introspection_requires_a_confidential_client_and_a_token() {
 
 #[tokio::test]
 async fn introspection_of_jwt_and_machine_tokens() {
-    let app = set_up_app().await;
-    let machine = register(&app, false, "skip", |s| {
+    let app = TestApp::set_up().await;
+    let machine = app.register(TestClient::confidential().consent("skip").with(|s| {
         s.grant_types = Some(vec!["client_credentials".into()]);
         s.redirect_uris = vec![];
         s.scopes = Some(vec![]);
         s.token_format = Some("jwt".into());
-    });
+    }));
     let body: Value = exchange(&app, &machine, &[("grant_type", "client_credentials")])
         .await
         .json()
@@ -227,8 +224,8 @@ async fn introspection_of_jwt_and_machine_tokens() {
 
 #[tokio::test]
 async fn revocation_ends_tokens_and_refresh_families() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
     let http = browser();
 
     // Revoking an access token: it stops working, the refresh token does not.
@@ -298,7 +295,7 @@ async fn revocation_ends_tokens_and_refresh_families() {
 
     // Another client's token: refused, and the token lives on.
     let (access, _, _) = user_tokens(&app, &client, &http).await;
-    let other = register(&app, false, "skip", |_| {});
+    let other = app.register(TestClient::confidential().consent("skip"));
     let (status, body) = json_of(revoke(&app, &other, &[("token", &access)]).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -342,8 +339,8 @@ async fn revocation_ends_tokens_and_refresh_families() {
 
 #[tokio::test]
 async fn a_public_client_revokes_its_own_refresh_token() {
-    let app = set_up_app().await;
-    let client = register(&app, true, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::public().consent("skip"));
     let (_, refresh, _) = user_tokens(&app, &client, &browser()).await;
     assert_eq!(
         revoke(&app, &client, &[("token", &refresh)]).await.status(),
@@ -378,7 +375,7 @@ async fn signed_in(app: &TestApp, client: &App, http: &reqwest::Client) -> bool 
         .unwrap();
     let loc = location(&res);
     assert!(loc.starts_with(REDIRECT), "{loc}");
-    let q = crate::flows::query_of(&loc);
+    let q = crate::helpers::query_of(&loc);
     match q.get("error").map(String::as_str) {
         None => true,
         Some("login_required") => false,
@@ -387,10 +384,10 @@ async fn signed_in(app: &TestApp, client: &App, http: &reqwest::Client) -> bool 
 }
 
 async fn logout_app() -> (TestApp, App) {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |s| {
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip").with(|s| {
         s.post_logout_redirect_uris = vec![BYE.into()];
-    });
+    }));
     (app, client)
 }
 
@@ -617,12 +614,12 @@ fn base64_url(bytes: &[u8]) -> String {
 
 /// A client-credentials client and a token for it with `scope`.
 async fn machine_token(app: &TestApp, scopes: &[&str], ask: &str) -> (App, String) {
-    let machine = register(app, false, "skip", |s| {
+    let machine = app.register(TestClient::confidential().consent("skip").with(|s| {
         s.grant_types = Some(vec!["client_credentials".into()]);
         s.redirect_uris = vec![];
         s.scopes = Some(scopes.iter().map(|s| s.to_string()).collect());
         s.default_scopes = Some(vec![]);
-    });
+    }));
     let res = exchange(
         app,
         &machine,
@@ -636,7 +633,7 @@ async fn machine_token(app: &TestApp, scopes: &[&str], ask: &str) -> (App, Strin
 
 #[tokio::test]
 async fn prometheus_scrapes_metrics_with_a_client_credentials_token() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     // What Prometheus's oauth2 block does: client credentials with scope
     // metrics, then GET /metrics with the token.
     let (_, token) = machine_token(&app, &["metrics"], "metrics").await;
@@ -669,7 +666,7 @@ async fn prometheus_scrapes_metrics_with_a_client_credentials_token() {
     };
     exchange(&app, &bad, &[("grant_type", "client_credentials")]).await;
     let http = browser();
-    crate::pages::sign_in(&app, &http, ADMIN, "wrong-password-here").await;
+    crate::helpers::sign_in(&app, &http, ADMIN, "wrong-password-here").await;
     let text = app
         .http
         .get(app.url("/metrics"))
@@ -692,7 +689,7 @@ async fn prometheus_scrapes_metrics_with_a_client_credentials_token() {
 
 #[tokio::test]
 async fn the_bearer_guard_answers_401_and_403_per_rfc_6750() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     // No token: 401, a bare Bearer challenge naming the scope.
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), 401);
@@ -766,7 +763,7 @@ async fn the_bearer_guard_answers_401_and_403_per_rfc_6750() {
         .unwrap();
     assert_eq!(res.status(), 401);
     // A user's token without the scope (openid only): 403.
-    let client = register(&app, false, "skip", |_| {});
+    let client = app.register(TestClient::confidential().consent("skip"));
     let (access, _, _) = user_tokens(&app, &client, &browser()).await;
     let res = app
         .http
@@ -780,7 +777,7 @@ async fn the_bearer_guard_answers_401_and_403_per_rfc_6750() {
 
 #[tokio::test]
 async fn metrics_scope_is_built_in_and_no_client_gets_it_by_default() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let scope = store::scopes::find(&mut app.db.conn(), "metrics")
         .unwrap()
         .unwrap();
@@ -822,7 +819,7 @@ async fn metrics_can_be_made_public() {
 /// the answer about its own token.
 #[tokio::test]
 async fn concurrent_introspections_each_get_their_own_answer() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let mut machines = Vec::new();
     for _ in 0..4 {
         machines.push(machine_token(&app, &[], "").await);

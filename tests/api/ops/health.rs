@@ -2,13 +2,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::helpers::*;
 use keyward::app::published::Publisher;
 use keyward::app::state::{AppState, Parts};
 use keyward::db::DatabaseUrl;
 use keyward::db::{self, Db};
 use keyward::keys::ring::{KeyRing, KeySet};
-
-use crate::helpers::{spawn_app, test_config, TestDb};
 
 /// Serves the app with its pool pointed at `pool_url` (a database that may not
 /// be there); returns the base address.

@@ -1,55 +1,31 @@
 //! Client registration through the CLI, as an operator scripts it.
 
+use crate::helpers::*;
 use keyward::crypto::secret;
 use keyward::store;
-use serde_json::Value;
-
-use crate::helpers::TestDb;
-
-fn keyward(db: &TestDb, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .env_clear()
-        .env("DATABASE_URL", db.raw_url())
-        .env("KEYWARD_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn a_confidential_client_lives_through_the_cli() {
     let db = TestDb::new();
-    let added = json_of(&keyward(
-        &db,
-        &[
-            "client",
-            "add",
-            "--name",
-            "Grafana",
-            "--redirect-uri",
-            "https://grafana.example/login/generic_oauth",
-            "--post-logout-redirect-uri",
-            "https://grafana.example/",
-            "--scopes",
-            "openid profile email offline_access",
-            "--consent",
-            "skip",
-            "--token-format",
-            "jwt",
-            "--access-ttl",
-            "600",
-            "--json",
-        ],
-    ));
+    let added = json_of(&keyward(&db.raw_url()).run(&[
+        "client",
+        "add",
+        "--name",
+        "Grafana",
+        "--redirect-uri",
+        "https://grafana.example/login/generic_oauth",
+        "--post-logout-redirect-uri",
+        "https://grafana.example/",
+        "--scopes",
+        "openid profile email offline_access",
+        "--consent",
+        "skip",
+        "--token-format",
+        "jwt",
+        "--access-ttl",
+        "600",
+        "--json",
+    ]));
     let id = added["client_id"].as_str().unwrap().to_owned();
     let secret1 = added["client_secret"].as_str().unwrap().to_owned();
     assert!(id.starts_with("kwc_"));
@@ -77,18 +53,18 @@ fn a_confidential_client_lives_through_the_cli() {
     assert!(!row.secret_digest.as_deref().unwrap().contains("kw_cs_"));
 
     // Show never prints the secret.
-    let shown = keyward(&db, &["client", "show", &id]);
+    let shown = keyward(&db.raw_url()).run(&["client", "show", &id]);
     let text = String::from_utf8(shown.stdout).unwrap();
     assert!(
         text.contains("Grafana") && text.contains("https://grafana.example/login/generic_oauth")
     );
     assert!(!text.contains("kw_cs_"), "{text}");
-    let listed = json_of(&keyward(&db, &["client", "list", "--json"]));
+    let listed = json_of(&keyward(&db.raw_url()).run(&["client", "list", "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(listed[0].get("client_secret").is_none() && !listed.to_string().contains("kw_cs_"));
 
     // Rotation: a new secret, the old digest gone.
-    let rotated = json_of(&keyward(&db, &["client", "rotate-secret", &id, "--json"]));
+    let rotated = json_of(&keyward(&db.raw_url()).run(&["client", "rotate-secret", &id, "--json"]));
     let secret2 = rotated["client_secret"].as_str().unwrap();
     assert_ne!(secret1, secret2);
     let row = store::clients::find(&mut db.conn(), &id).unwrap().unwrap();
@@ -101,10 +77,10 @@ fn a_confidential_client_lives_through_the_cli() {
         row.secret_digest.as_deref().unwrap()
     ));
 
-    let out = keyward(&db, &["client", "delete", &id]);
+    let out = keyward(&db.raw_url()).run(&["client", "delete", &id]);
     assert!(out.status.success());
     assert!(store::clients::find(&mut db.conn(), &id).unwrap().is_none());
-    let out = keyward(&db, &["client", "delete", &id]);
+    let out = keyward(&db.raw_url()).run(&["client", "delete", &id]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr)
         .unwrap()
@@ -114,19 +90,16 @@ fn a_confidential_client_lives_through_the_cli() {
 #[test]
 fn public_and_machine_clients_get_safe_defaults() {
     let db = TestDb::new();
-    let spa = json_of(&keyward(
-        &db,
-        &[
-            "client",
-            "add",
-            "--name",
-            "SPA",
-            "--public",
-            "--redirect-uri",
-            "http://127.0.0.1:5173/cb",
-            "--json",
-        ],
-    ));
+    let spa = json_of(&keyward(&db.raw_url()).run(&[
+        "client",
+        "add",
+        "--name",
+        "SPA",
+        "--public",
+        "--redirect-uri",
+        "http://127.0.0.1:5173/cb",
+        "--json",
+    ]));
     assert!(
         spa.get("client_secret").is_none(),
         "public clients have no secret"
@@ -136,30 +109,24 @@ fn public_and_machine_clients_get_safe_defaults() {
         spa["policy"]["require_pkce"], true,
         "PKCE is forced for public clients"
     );
-    let out = keyward(
-        &db,
-        &[
-            "client",
-            "rotate-secret",
-            spa["client_id"].as_str().unwrap(),
-        ],
-    );
+    let out = keyward(&db.raw_url()).run(&[
+        "client",
+        "rotate-secret",
+        spa["client_id"].as_str().unwrap(),
+    ]);
     assert!(!out.status.success());
 
-    let prom = json_of(&keyward(
-        &db,
-        &[
-            "client",
-            "add",
-            "--name",
-            "Prometheus",
-            "--grant-types",
-            "client_credentials",
-            "--scopes",
-            "",
-            "--json",
-        ],
-    ));
+    let prom = json_of(&keyward(&db.raw_url()).run(&[
+        "client",
+        "add",
+        "--name",
+        "Prometheus",
+        "--grant-types",
+        "client_credentials",
+        "--scopes",
+        "",
+        "--json",
+    ]));
     assert_eq!(
         prom["grant_types"],
         serde_json::json!(["client_credentials"])
@@ -277,7 +244,7 @@ fn bad_registrations_are_refused_with_the_reason() {
     ] {
         let mut all = vec!["client", "add"];
         all.extend(args.iter());
-        let out = keyward(&db, &all);
+        let out = keyward(&db.raw_url()).run(&all);
         assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains(expected), "{args:?}: {err}");
@@ -287,10 +254,11 @@ fn bad_registrations_are_refused_with_the_reason() {
 
 #[tokio::test]
 async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
-    let app = crate::pages::set_up_app().await;
+    let app = crate::helpers::TestApp::set_up().await;
     let db = &app.db;
     // apikey create --json prints {"key": ...}; the key opens the API.
-    let created = json_of(&keyward(db, &["apikey", "create", "terraform", "--json"]));
+    let created =
+        json_of(&keyward(&db.raw_url()).run(&["apikey", "create", "terraform", "--json"]));
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with("kw_ak_"));
     let call = |key: String| {
@@ -307,7 +275,7 @@ async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
     };
     assert_eq!(call(key.clone()).await, 200);
     // Stored only as a digest.
-    let listed = json_of(&keyward(db, &["apikey", "list", "--json"]));
+    let listed = json_of(&keyward(&db.raw_url()).run(&["apikey", "list", "--json"]));
     assert_eq!(listed[0]["name"], "terraform");
     assert!(!listed.to_string().contains(&key));
     let row = store::api_keys::find_active_by_digest(&mut db.conn(), &secret::digest(&key))
@@ -317,47 +285,44 @@ async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
     assert!(row.last_used_at.is_some(), "its use is noted");
     // Revoked: refused at once.
     let id = created["id"].as_str().unwrap();
-    assert!(keyward(db, &["apikey", "revoke", id]).status.success());
+    assert!(keyward(&db.raw_url())
+        .run(&["apikey", "revoke", id])
+        .status
+        .success());
     assert_eq!(call(key).await, 401);
-    let out = keyward(db, &["apikey", "revoke", id]);
+    let out = keyward(&db.raw_url()).run(&["apikey", "revoke", id]);
     assert!(!out.status.success(), "revoking twice fails");
-    let out = keyward(db, &["apikey", "create", "", "--json"]);
+    let out = keyward(&db.raw_url()).run(&["apikey", "create", "", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 100 characters"));
 
     // Scopes: set (create, then update), list --json, delete.
-    let out = keyward(
-        db,
-        &[
-            "scope",
-            "set",
-            "orders:read",
-            "--description",
-            "Read your orders",
-            "--claims",
-            "orders region",
-        ],
-    );
+    let out = keyward(&db.raw_url()).run(&[
+        "scope",
+        "set",
+        "orders:read",
+        "--description",
+        "Read your orders",
+        "--claims",
+        "orders region",
+    ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created"));
-    let out = keyward(
-        db,
-        &[
-            "scope",
-            "set",
-            "orders:read",
-            "--description",
-            "Read orders",
-            "--claims",
-            "orders",
-        ],
-    );
+    let out = keyward(&db.raw_url()).run(&[
+        "scope",
+        "set",
+        "orders:read",
+        "--description",
+        "Read orders",
+        "--claims",
+        "orders",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("updated"));
-    let scopes = json_of(&keyward(db, &["scope", "list", "--json"]));
+    let scopes = json_of(&keyward(&db.raw_url()).run(&["scope", "list", "--json"]));
     let orders = scopes
         .as_array()
         .unwrap()
@@ -366,12 +331,13 @@ async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
         .unwrap();
     assert_eq!(orders["claims"], serde_json::json!(["orders"]));
     assert_eq!(orders["builtin"], false);
-    let out = keyward(db, &["scope", "delete", "email"]);
+    let out = keyward(&db.raw_url()).run(&["scope", "delete", "email"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("built-in"));
-    let out = keyward(db, &["scope", "set", "bad name", "--description", "x"]);
+    let out = keyward(&db.raw_url()).run(&["scope", "set", "bad name", "--description", "x"]);
     assert!(!out.status.success());
-    assert!(keyward(db, &["scope", "delete", "orders:read"])
+    assert!(keyward(&db.raw_url())
+        .run(&["scope", "delete", "orders:read"])
         .status
         .success());
     // Every listing speaks JSON.
@@ -380,7 +346,7 @@ async fn api_keys_and_scopes_through_the_cli_with_json_listings() {
         &["key", "list", "--json"],
         &["client", "list", "--json"],
     ] {
-        let v = json_of(&keyward(db, listing));
+        let v = json_of(&keyward(&db.raw_url()).run(listing));
         assert!(v.is_array(), "{listing:?}: {v}");
     }
 }

@@ -2,15 +2,10 @@
 //! account rules, the apps they allowed (revocable), and audit events that
 //! carry the admin's address.
 
+use crate::helpers::*;
 use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
 use serde_json::Value;
-
-use crate::flows::{authorize_url, redeem, register, run_flow, VERIFIER};
-use crate::helpers::{browser, TestApp};
-use crate::pages::{
-    admin_browser, csrf, get_html, location, post_form, set_up_app, sign_in, ADMIN,
-};
 
 fn add_member(app: &TestApp, username: &str, email: Option<&str>) -> store::users::User {
     accounts::create(
@@ -36,8 +31,8 @@ fn user(app: &TestApp, username: &str) -> store::users::User {
 
 #[tokio::test]
 async fn admins_edit_profiles_and_roles_with_the_account_rules() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let robin = add_member(&app, "robin", Some("robin@acme.example"));
     add_member(&app, "sam", Some("sam@acme.example"));
     let page = app.url(&format!("/admin/users/{}", robin.id));
@@ -188,10 +183,10 @@ async fn admins_edit_profiles_and_roles_with_the_account_rules() {
 
 #[tokio::test]
 async fn an_admin_sees_and_revokes_a_persons_consents_with_their_tokens() {
-    let app = set_up_app().await;
-    let wiki = register(&app, false, "once", |_| {});
+    let app = TestApp::set_up().await;
+    let wiki = app.register(TestClient::confidential().consent("once"));
     // The admin themself signs in to the app through the real pages.
-    let http = admin_browser(&app).await;
+    let http = app.admin().await;
     let q = run_flow(
         &app,
         &http,
@@ -229,7 +224,7 @@ async fn an_admin_sees_and_revokes_a_persons_consents_with_their_tokens() {
         .unwrap()
         .is_none());
     // The refresh token died with the consent.
-    let res = crate::flows::exchange(
+    let res = crate::helpers::exchange(
         &app,
         &wiki,
         &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
@@ -248,7 +243,7 @@ async fn an_admin_sees_and_revokes_a_persons_consents_with_their_tokens() {
     assert_eq!(res.status(), 303);
     let (_, html) = get_html(&http, &page).await;
     assert!(html.contains("no consent to revoke"), "{html}");
-    let events = crate::pages::audit_events(&app, "consent.revoke");
+    let events = crate::helpers::audit_events(&app, "consent.revoke");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
     assert!(events[0].detail.as_deref().unwrap().contains(&me.id));

@@ -3,6 +3,7 @@
 //! ID token verification against the JWKS (RS256 and ES256), refresh and
 //! userinfo against the running server.
 
+use crate::helpers::*;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata,
     CoreUserInfoClaims,
@@ -11,10 +12,6 @@ use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
-
-use crate::flows::{register, run_flow, REDIRECT};
-use crate::helpers::{browser, TestApp};
-use crate::pages::set_up_app;
 
 fn rp_http() -> reqwest::Client {
     // Relying parties must not follow redirects from the provider.
@@ -30,7 +27,7 @@ async fn code_flow(app: &TestApp, public: bool, alg: CoreJwsSigningAlgorithm) {
         CoreProviderMetadata::discover_async(IssuerUrl::new(app.address.clone()).unwrap(), &http)
             .await
             .expect("discovery is accepted");
-    let registered = register(app, public, "skip", |_| {});
+    let registered = app.register(TestClient::of(public).consent("skip"));
     let client = CoreClient::from_provider_metadata(
         provider,
         ClientId::new(registered.id.clone()),
@@ -64,7 +61,7 @@ async fn code_flow(app: &TestApp, public: bool, alg: CoreJwsSigningAlgorithm) {
         .expect("the ID token verifies against the JWKS");
     assert_eq!(
         claims.preferred_username().unwrap().as_str(),
-        crate::pages::ADMIN
+        crate::helpers::ADMIN
     );
     // at_hash checks out the way the library computes it.
     let expected = openidconnect::AccessTokenHash::from_token(
@@ -104,13 +101,13 @@ async fn code_flow(app: &TestApp, public: bool, alg: CoreJwsSigningAlgorithm) {
 
 #[tokio::test]
 async fn openidconnect_confidential_client_rs256() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     code_flow(&app, false, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256).await;
 }
 
 #[tokio::test]
 async fn openidconnect_public_client_es256() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     // Make ES256 the signing key: add it, retire RS256, wait for the ring.
     let mut conn = app.db.conn();
     keyward::keys::lifecycle::rotate(
@@ -127,6 +124,7 @@ async fn openidconnect_public_client_es256() {
         .find(|k| k.alg == "RS256")
         .unwrap();
     keyward::keys::lifecycle::retire(&mut conn, &rs.kid, &"test".into()).unwrap();
+    app.republish().await;
     let switched = crate::helpers::eventually(10, || async {
         let doc: serde_json::Value = app
             .get("/.well-known/openid-configuration")

@@ -1,17 +1,15 @@
 //! The admin area's gate and dashboard.
 
+use crate::helpers::*;
 use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
-
-use crate::helpers::browser;
-use crate::pages::{admin_browser, get_html, location, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD};
 
 const MEMBER: &str = "robin";
 const MEMBER_PASSWORD: &str = "quiet-harbour-lamp-88";
 
 #[tokio::test]
 async fn anonymous_visitors_sign_in_first_and_members_are_refused() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     let res = http.get(app.url("/admin")).send().await.unwrap();
     assert_eq!(res.status(), 303);
@@ -44,14 +42,14 @@ async fn anonymous_visitors_sign_in_first_and_members_are_refused() {
 
 #[tokio::test]
 async fn the_dashboard_shows_counts_events_discovery_and_warnings() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     let http = browser();
     // Signing in through the form comes back to the dashboard.
     let (_, login) = get_html(&http, &app.url("/login?return_to=/admin")).await;
     let res = http
         .post(app.url("/login"))
         .form(&[
-            ("csrf_token", crate::pages::csrf(&login).as_str()),
+            ("csrf_token", crate::helpers::csrf(&login).as_str()),
             ("username", ADMIN),
             ("password", ADMIN_PASSWORD),
             ("return_to", "/admin"),
@@ -112,14 +110,14 @@ async fn post_client(
 
 #[tokio::test]
 async fn registering_a_client_validates_keeps_values_and_shows_the_secret_once() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, html) = get_html(&http, &app.url("/admin/clients")).await;
     assert_eq!(status, 200);
     assert!(html.contains("No apps are registered yet"));
     let (status, form) = get_html(&http, &app.url("/admin/clients/new")).await;
     assert_eq!(status, 200);
-    let csrf = crate::pages::csrf(&form);
+    let csrf = crate::helpers::csrf(&form);
 
     // No CSRF token: refused, nothing stored.
     let res = post_client(
@@ -238,7 +236,7 @@ async fn registering_a_client_validates_keeps_values_and_shows_the_secret_once()
         .unwrap()
         .unwrap()
         .id;
-    let events = crate::pages::audit_events(&app, "client.create");
+    let events = crate::helpers::audit_events(&app, "client.create");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor.as_deref(), Some(admin_id.as_str()));
 
@@ -276,7 +274,7 @@ async fn registering_a_client_validates_keeps_values_and_shows_the_secret_once()
 
 #[tokio::test]
 async fn client_pages_are_for_administrators_only() {
-    let app = set_up_app().await;
+    let app = TestApp::set_up().await;
     for path in [
         "/admin/clients",
         "/admin/clients/new",
@@ -298,20 +296,20 @@ async fn client_pages_are_for_administrators_only() {
 
 #[tokio::test]
 async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
-    let machine = crate::flows::register(&app, false, "skip", |s| {
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
+    let machine = app.register(TestClient::confidential().consent("skip").with(|s| {
         s.grant_types = Some(vec!["client_credentials".into()]);
         s.redirect_uris = vec![];
         s.scopes = Some(vec![]);
-    });
+    }));
     let grant = [("grant_type", "client_credentials")];
-    let res = crate::flows::exchange(&app, &machine, &grant).await;
+    let res = crate::helpers::exchange(&app, &machine, &grant).await;
     let token: serde_json::Value = res.json().await.unwrap();
     let token = token["access_token"].as_str().unwrap().to_owned();
     let page = format!("/admin/clients/{}", machine.id);
     let (_, html) = get_html(&http, &app.url(&page)).await;
-    let csrf = crate::pages::csrf(&html);
+    let csrf = crate::helpers::csrf(&html);
     let post = |path: String, csrf: String| {
         let http = http.clone();
         let url = app.url(&path);
@@ -346,17 +344,17 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        crate::flows::exchange(&app, &machine, &grant)
+        crate::helpers::exchange(&app, &machine, &grant)
             .await
             .status(),
         401
     );
-    let rotated = crate::flows::App {
+    let rotated = crate::helpers::App {
         id: machine.id.clone(),
         secret: Some(secret),
     };
     assert_eq!(
-        crate::flows::exchange(&app, &rotated, &grant)
+        crate::helpers::exchange(&app, &rotated, &grant)
             .await
             .status(),
         200
@@ -376,14 +374,14 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
             .unwrap();
     assert!(t.revoked_at.is_some());
     assert_eq!(
-        crate::flows::exchange(&app, &rotated, &grant)
+        crate::helpers::exchange(&app, &rotated, &grant)
             .await
             .status(),
         401
     );
     post(format!("{page}/enable"), csrf.clone()).await;
     assert_eq!(
-        crate::flows::exchange(&app, &rotated, &grant)
+        crate::helpers::exchange(&app, &rotated, &grant)
             .await
             .status(),
         200
@@ -406,7 +404,7 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
     let res = post(format!("{page}/delete"), csrf.clone()).await;
     assert_eq!(res.status(), 404);
 
-    let actions: Vec<String> = crate::pages::audit_events(&app, "client.")
+    let actions: Vec<String> = crate::helpers::audit_events(&app, "client.")
         .into_iter()
         .map(|e| e.action)
         .collect();
@@ -422,9 +420,9 @@ async fn client_actions_rotate_disable_enable_and_delete_after_confirmation() {
 
 #[tokio::test]
 async fn the_policy_editor_validates_and_saves() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
-    let client = crate::flows::register(&app, false, "once", |_| {});
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
+    let client = app.register(TestClient::confidential().consent("once"));
     let page = format!("/admin/clients/{}/edit", client.id);
     let (status, html) = get_html(&http, &app.url(&page)).await;
     assert_eq!(status, 200);
@@ -436,7 +434,7 @@ async fn the_policy_editor_validates_and_saves() {
         html.contains(">https://app.example/cb</textarea>"),
         "{html}"
     );
-    let csrf = crate::pages::csrf(&html);
+    let csrf = crate::helpers::csrf(&html);
     let base = |over: &[(&'static str, &'static str)]| {
         let mut f: Vec<(&str, &str)> = vec![
             ("name", "Wiki"),
@@ -529,21 +527,21 @@ async fn the_policy_editor_validates_and_saves() {
     // The app is on the portal now.
     let (_, portal) = get_html(&http, &app.url("/")).await;
     assert!(portal.contains("https://app.example/"), "{portal}");
-    let events = crate::pages::audit_events(&app, "client.update");
+    let events = crate::helpers::audit_events(&app, "client.update");
     assert_eq!(events.len(), 1);
 }
 
 #[tokio::test]
 async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, html) = get_html(&http, &app.url("/admin/keys")).await;
     assert_eq!(status, 200);
     assert!(
         html.contains("RS256") && html.contains(">active<"),
         "{html}"
     );
-    let csrf = crate::pages::csrf(&html);
+    let csrf = crate::helpers::csrf(&html);
     let rs = store::keys::list(&mut app.db.conn()).unwrap()[0]
         .kid
         .clone();
@@ -643,7 +641,7 @@ async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
         .unwrap()
         .unwrap()
         .id;
-    let events = crate::pages::audit_events(&app, "key.");
+    let events = crate::helpers::audit_events(&app, "key.");
     let mine: Vec<&str> = events
         .iter()
         .filter(|e| e.actor.as_deref() == Some(admin_id.as_str()))
@@ -656,8 +654,8 @@ async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
 
 #[tokio::test]
 async fn the_audit_log_filters_and_pages() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     {
         let mut conn = app.db.conn();
         for i in 0..60 {
@@ -704,12 +702,12 @@ async fn the_audit_log_filters_and_pages() {
 
 #[tokio::test]
 async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, html) = get_html(&http, &app.url("/admin/scopes")).await;
     assert_eq!(status, 200);
     assert!(html.contains("<code>openid</code>") && html.contains("<code>metrics</code>"));
-    let csrf = crate::pages::csrf(&html);
+    let csrf = crate::helpers::csrf(&html);
     let create = |fields: Vec<(&'static str, String)>| {
         let (http, url, csrf) = (http.clone(), app.url("/admin/scopes"), csrf.clone());
         async move {
@@ -813,10 +811,10 @@ async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
     assert_eq!(res.status(), 303);
 
     // Delete: refused while an app allows it, and for built-in scopes.
-    crate::flows::register(&app, false, "once", |s| {
+    app.register(TestClient::confidential().consent("once").with(|s| {
         s.name = "Shop".into();
         s.scopes = Some(vec!["openid".into(), "orders:read".into()]);
-    });
+    }));
     let (status, _) = get_html(&http, &app.url("/admin/scopes/orders:read/delete")).await;
     assert_eq!(status, 200);
     let del = |name: &'static str| {
@@ -863,11 +861,11 @@ async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
 
 #[tokio::test]
 async fn users_are_added_disabled_enabled_and_reset_by_admins() {
-    let app = set_up_app().await;
-    let http = admin_browser(&app).await;
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
     let (status, form) = get_html(&http, &app.url("/admin/users/new")).await;
     assert_eq!(status, 200);
-    let csrf = crate::pages::csrf(&form);
+    let csrf = crate::helpers::csrf(&form);
     let add = |fields: Vec<(&'static str, &'static str)>| {
         let (http, url, csrf) = (http.clone(), app.url("/admin/users"), csrf.clone());
         async move {

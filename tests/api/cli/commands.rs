@@ -1,23 +1,11 @@
 //! The `keyward` binary as an operator runs it.
 
+use crate::helpers::*;
 use std::process::Command;
-
-use crate::helpers::TestDb;
-
-fn keyward(db_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db_url)
-        .env("KEYWARD_LOG", "warn")
-        .output()
-        .expect("run the keyward binary")
-}
 
 #[test]
 fn help_documents_every_subcommand() {
-    let out = keyward("unused.db", &["--help"]);
+    let out = keyward("unused.db").run(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     for sub in ["serve", "migrate"] {
@@ -28,8 +16,8 @@ fn help_documents_every_subcommand() {
 
 #[test]
 fn migrate_applies_the_migrations_once() {
-    let db = TestDb::new();
-    let out = keyward(&db.raw_url(), &["migrate"]);
+    let db = TestDb::empty();
+    let out = keyward(&db.raw_url()).run(&["migrate"]);
     assert!(
         out.status.success(),
         "{}",
@@ -37,7 +25,7 @@ fn migrate_applies_the_migrations_once() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("6 migration(s) applied"), "{stdout}");
-    let again = keyward(&db.raw_url(), &["migrate"]);
+    let again = keyward(&db.raw_url()).run(&["migrate"]);
     assert!(again.status.success());
     assert!(String::from_utf8(again.stdout)
         .unwrap()
@@ -64,7 +52,7 @@ fn a_malformed_setting_stops_the_start_with_one_line() {
 fn an_unopenable_database_stops_the_start_with_its_real_cause() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing-dir").join("k.db");
-    let out = keyward(&path.to_string_lossy(), &["serve"]);
+    let out = keyward(&path.to_string_lossy()).run(&["serve"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     let last = stderr.lines().last().unwrap_or_default();
@@ -86,7 +74,7 @@ fn a_postgres_authentication_failure_is_named() {
     u.set_username("keyward_no_such_role").unwrap();
     u.set_password(Some("wrong")).unwrap();
     u.set_path("/x");
-    let out = keyward(u.as_str(), &["serve"]);
+    let out = keyward(u.as_str()).run(&["serve"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -114,7 +102,7 @@ fn a_missing_postgres_database_is_created() {
     let name = format!("keyward_create_{}", uuid::Uuid::new_v4().simple());
     let mut u = url::Url::parse(&base).unwrap();
     u.set_path(&format!("/{name}"));
-    let out = keyward(u.as_str(), &["migrate"]);
+    let out = keyward(u.as_str()).run(&["migrate"]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     // Clean up before asserting.
     u.set_path("/postgres");
@@ -159,29 +147,6 @@ async fn health_probes_the_running_server() {
     assert!(!out.status.success());
 }
 
-fn keyward_with_stdin(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .env_clear()
-        .env("DATABASE_URL", db_url)
-        .env("KEYWARD_LOG", "warn")
-        .env("KEYWARD_BCRYPT_COST", "4")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn the_user_cli_adds_lists_changes_and_disables_users() {
     use keyward::crypto::password;
@@ -189,18 +154,14 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
     let db = TestDb::new();
     let url = db.raw_url();
 
-    let out = keyward_with_stdin(
-        &url,
-        &[
-            "user",
-            "add",
-            "Alice",
-            "--email",
-            "alice@example.com",
-            "--admin",
-        ],
-        "plum-tractor-lantern\n",
-    );
+    let out = keyward(&url).stdin("plum-tractor-lantern\n").run(&[
+        "user",
+        "add",
+        "Alice",
+        "--email",
+        "alice@example.com",
+        "--admin",
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -218,7 +179,9 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
     assert!(password::verify("plum-tractor-lantern", &hash));
 
     // Generated password, printed once in the JSON.
-    let out = keyward_with_stdin(&url, &["user", "add", "bob", "--generate", "--json"], "");
+    let out = keyward(&url)
+        .stdin("")
+        .run(&["user", "add", "bob", "--generate", "--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -268,14 +231,14 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
             "no password on standard input",
         ),
     ] {
-        let out = keyward_with_stdin(&url, &args, stdin);
+        let out = keyward(&url).stdin(stdin).run(&args);
         assert!(!out.status.success(), "{args:?} should fail");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert_eq!(users::count(&mut db.conn()).unwrap(), 2);
 
-    let out = keyward_with_stdin(&url, &["user", "list", "--json"], "");
+    let out = keyward(&url).stdin("").run(&["user", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<_> = list
         .as_array()
@@ -289,7 +252,9 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
         "no hashes in listings"
     );
 
-    let out = keyward_with_stdin(&url, &["user", "passwd", "alice"], "a-brand-new-secret\n");
+    let out = keyward(&url)
+        .stdin("a-brand-new-secret\n")
+        .run(&["user", "passwd", "alice"]);
     assert!(
         out.status.success(),
         "{}",
@@ -304,7 +269,7 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
     ));
     assert_eq!(after.session_epoch, alice.session_epoch + 1, "sessions end");
 
-    let out = keyward_with_stdin(&url, &["user", "disable", "bob"], "");
+    let out = keyward(&url).stdin("").run(&["user", "disable", "bob"]);
     assert!(out.status.success());
     assert!(
         users::find_by_username(&mut db.conn(), "bob")
@@ -312,7 +277,7 @@ fn the_user_cli_adds_lists_changes_and_disables_users() {
             .unwrap()
             .disabled
     );
-    let out = keyward_with_stdin(&url, &["user", "disable", "nobody"], "");
+    let out = keyward(&url).stdin("").run(&["user", "disable", "nobody"]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr)
         .unwrap()
@@ -327,7 +292,7 @@ fn headless_setup_follows_the_wizard_rules_and_completes_once() {
     let setup = |args: &[&str], stdin: &str| {
         let mut all = vec!["setup"];
         all.extend_from_slice(args);
-        keyward_with_stdin(&url, &all, stdin)
+        keyward(&url).stdin(stdin).run(&all)
     };
     let base = [
         "--org",
@@ -441,7 +406,7 @@ fn headless_setup_follows_the_wizard_rules_and_completes_once() {
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("setup is already complete"));
-    let out = keyward(&url, &["setup-code"]);
+    let out = keyward(&url).run(&["setup-code"]);
     assert!(!out.status.success());
 }
 
@@ -450,7 +415,7 @@ async fn setup_code_replaces_the_previous_link() {
     let app = crate::helpers::spawn_app().await;
     let first = app.setup_link.clone().unwrap();
     let url = app.db.raw_url();
-    let out = tokio::task::spawn_blocking(move || keyward(&url, &["setup-code"]))
+    let out = tokio::task::spawn_blocking(move || keyward(&url).run(&["setup-code"]))
         .await
         .unwrap();
     assert!(

@@ -1,178 +1,9 @@
 //! The authorization code flow end to end over HTTP, with a cookie-keeping
 //! client posting the real login and consent forms; refresh rotation; userinfo.
 
-use keyward::idm::clients::{self, ClientSpec};
-use reqwest::{Client, Response};
+use crate::helpers::*;
+use reqwest::Response;
 use serde_json::Value;
-
-use crate::helpers::{browser, TestApp};
-use crate::pages::{
-    csrf, get_html, location, post_form, set_up_app, sign_in, ADMIN, ADMIN_PASSWORD,
-};
-
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-pub const REDIRECT: &str = "https://app.example/cb";
-
-pub struct App {
-    pub id: String,
-    pub secret: Option<String>,
-}
-
-pub fn register(
-    app: &TestApp,
-    public: bool,
-    consent: &str,
-    extra: impl FnOnce(&mut ClientSpec),
-) -> App {
-    let mut spec = ClientSpec {
-        name: "Wiki".into(),
-        public,
-        redirect_uris: vec![REDIRECT.into()],
-        scopes: Some(vec![
-            "openid".into(),
-            "profile".into(),
-            "email".into(),
-            "offline_access".into(),
-        ]),
-        consent: Some(consent.into()),
-        ..ClientSpec::default()
-    };
-    extra(&mut spec);
-    let (c, secret) = clients::create(&mut app.db.conn(), &spec, &"test".into()).unwrap();
-    App {
-        id: c.id,
-        secret: secret.map(|s| s.expose().to_owned()),
-    }
-}
-
-pub fn query_of(loc: &str) -> std::collections::HashMap<String, String> {
-    url::Url::parse(loc)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-pub fn authorize_url(app: &TestApp, client: &App, extra: &[(&str, &str)]) -> String {
-    let defaults = [
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("scope", "openid profile email"),
-        ("state", "st-1"),
-        ("nonce", "n-1"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ];
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    // `extra` replaces a default of the same name.
-    for (k, v) in defaults
-        .iter()
-        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-    {
-        q.append_pair(k, v);
-    }
-    for (k, v) in extra {
-        q.append_pair(k, v);
-    }
-    format!("{}/authorize?{}", app.address, q.finish())
-}
-
-/// Follows the browser through sign-in and consent until the redirect to the
-/// client; returns the redirect's query.
-pub async fn run_flow(
-    app: &TestApp,
-    http: &Client,
-    url: &str,
-    allow: bool,
-) -> std::collections::HashMap<String, String> {
-    let mut next = url.to_owned();
-    for _ in 0..8 {
-        let res = http.get(&next).send().await.unwrap();
-        if res.status() == 303 {
-            let loc = location(&res);
-            if loc.starts_with(REDIRECT) {
-                return query_of(&loc);
-            }
-            next = if loc.starts_with('/') {
-                app.url(&loc)
-            } else {
-                loc
-            };
-            continue;
-        }
-        let html = res.text().await.unwrap();
-        if html.contains("name=\"password\"") {
-            let return_to = query_of(&next)
-                .get("return_to")
-                .cloned()
-                .unwrap_or_default();
-            let res = post_form(
-                http,
-                &app.url("/login"),
-                &[
-                    ("csrf_token", &csrf(&html)),
-                    ("username", ADMIN),
-                    ("password", ADMIN_PASSWORD),
-                    ("return_to", &return_to),
-                ],
-            )
-            .await;
-            assert_eq!(res.status(), 303);
-            next = app.url(&location(&res));
-        } else if html.contains("/authorize/consent") {
-            let decision = if allow { "allow" } else { "deny" };
-            let res = post_form(
-                http,
-                &app.url("/authorize/consent"),
-                &[("csrf_token", &csrf(&html)), ("decision", decision)],
-            )
-            .await;
-            assert_eq!(res.status(), 303);
-            return query_of(&location(&res));
-        } else {
-            panic!("unexpected page at {next}: {html}");
-        }
-    }
-    panic!("the flow did not finish");
-}
-
-pub async fn exchange(app: &TestApp, client: &App, form: &[(&str, &str)]) -> Response {
-    post_as(app, client, "/token", form).await
-}
-
-/// POSTs `form` to `path` as `client`: Basic for a confidential client, its
-/// client_id in the form for a public one.
-pub async fn post_as(app: &TestApp, client: &App, path: &str, form: &[(&str, &str)]) -> Response {
-    let req = match &client.secret {
-        Some(s) => app
-            .http
-            .post(app.url(path))
-            .form(form)
-            .basic_auth(&client.id, Some(s)),
-        None => {
-            let mut f = form.to_vec();
-            f.push(("client_id", &client.id));
-            app.http.post(app.url(path)).form(&f)
-        }
-    };
-    req.send().await.unwrap()
-}
-
-pub async fn redeem(app: &TestApp, client: &App, code: &str) -> Response {
-    exchange(
-        app,
-        client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-}
 
 async fn userinfo(app: &TestApp, token: &str) -> Response {
     app.http
@@ -192,8 +23,8 @@ fn ring(app: &TestApp) -> keyward::keys::ring::KeyRing {
 
 #[tokio::test]
 async fn the_code_flow_with_consent_once_id_token_and_userinfo() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "once", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("once"));
     let http = browser();
     let q = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
     assert_eq!(q["state"], "st-1");
@@ -255,9 +86,9 @@ async fn the_code_flow_with_consent_once_id_token_and_userinfo() {
 
 #[tokio::test]
 async fn a_replayed_code_fails_and_revokes_what_it_issued() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let q = app.code_flow(&client, &[]).await;
     let first: Value = redeem(&app, &client, &q["code"])
         .await
         .json()
@@ -288,9 +119,9 @@ async fn a_replayed_code_fails_and_revokes_what_it_issued() {
 
 #[tokio::test]
 async fn code_bindings_are_checked() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let other = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let other = app.register(TestClient::confidential().consent("skip"));
     let http = browser();
     for (form_fn, why) in [
         (
@@ -346,16 +177,12 @@ async fn code_bindings_are_checked() {
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let other = register(&app, false, "skip", |_| {});
-    let q = run_flow(
-        &app,
-        &browser(),
-        &authorize_url(&app, &client, &[("scope", "openid profile offline_access")]),
-        true,
-    )
-    .await;
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let other = app.register(TestClient::confidential().consent("skip"));
+    let q = app
+        .code_flow(&client, &[("scope", "openid profile offline_access")])
+        .await;
     let first: Value = redeem(&app, &client, &q["code"])
         .await
         .json()
@@ -434,8 +261,8 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 
 #[tokio::test]
 async fn bad_clients_and_redirect_uris_get_a_page_never_a_redirect() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
     let http = browser();
     sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
     for url in [
@@ -472,9 +299,9 @@ async fn bad_clients_and_redirect_uris_get_a_page_never_a_redirect() {
 
 #[tokio::test]
 async fn authorization_errors_redirect_with_state_and_iss() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let public = register(&app, true, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let public = app.register(TestClient::public().consent("skip"));
     let http = browser();
     sign_in(&app, &http, ADMIN, ADMIN_PASSWORD).await;
     let long_state = "s".repeat(128);
@@ -560,8 +387,8 @@ async fn authorization_errors_redirect_with_state_and_iss() {
 
 #[tokio::test]
 async fn prompt_none_login_and_consent_rules() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "always", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("always"));
     let http = browser();
     // Not signed in.
     let res = http
@@ -599,9 +426,9 @@ async fn prompt_none_login_and_consent_rules() {
 
 #[tokio::test]
 async fn concurrent_redemptions_and_refreshes_have_one_winner() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let q = app.code_flow(&client, &[]).await;
     let code = q["code"].clone();
     let results = futures_join(20, |_| redeem(&app, &client, &code)).await;
     let wins: Vec<&Value> = results
@@ -615,7 +442,7 @@ async fn concurrent_redemptions_and_refreshes_have_one_winner() {
         .filter(|(s, _)| *s != 200)
         .all(|(s, b)| *s == 400 && b["error"] == "invalid_grant"));
 
-    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let q = app.code_flow(&client, &[]).await;
     let first: Value = redeem(&app, &client, &q["code"])
         .await
         .json()
@@ -664,8 +491,8 @@ where
 
 #[tokio::test]
 async fn the_password_grant_is_off_by_default_and_throttled_when_on() {
-    let app = set_up_app().await;
-    let plain = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let plain = app.register(TestClient::confidential().consent("skip"));
     let form = [
         ("grant_type", "password"),
         ("username", ADMIN),
@@ -678,13 +505,13 @@ async fn the_password_grant_is_off_by_default_and_throttled_when_on() {
         "unauthorized_client"
     );
 
-    let legacy = register(&app, false, "skip", |s| {
+    let legacy = app.register(TestClient::confidential().consent("skip").with(|s| {
         s.grant_types = Some(vec![
             "password".into(),
             "refresh_token".into(),
             "authorization_code".into(),
         ]);
-    });
+    }));
     let res = exchange(&app, &legacy, &form).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
@@ -744,10 +571,12 @@ async fn the_password_grant_is_off_by_default_and_throttled_when_on() {
 #[tokio::test]
 async fn cors_only_for_registered_origins_and_never_on_authorize() {
     let app = crate::helpers::spawn_app_with(&[("KEYWARD_SYNC_INTERVAL_SECS", "1")]).await;
-    crate::pages::run_wizard(&app, &browser(), "RS256").await;
-    let client = register(&app, true, "skip", |s| {
-        s.redirect_uris = vec!["https://spa.example/cb".into()]
-    });
+    crate::helpers::run_wizard(&app, &browser(), "RS256").await;
+    let client = app.register(
+        TestClient::public()
+            .consent("skip")
+            .with(|s| s.redirect_uris = vec!["https://spa.example/cb".into()]),
+    );
     let preflight = |origin: &'static str, path: &'static str| {
         app.http
             .request(reqwest::Method::OPTIONS, app.url(path))
@@ -755,6 +584,7 @@ async fn cors_only_for_registered_origins_and_never_on_authorize() {
             .header("Access-Control-Request-Method", "POST")
             .send()
     };
+    app.republish().await;
     let ok = crate::helpers::eventually(10, || async {
         preflight("https://spa.example", "/token")
             .await
@@ -807,9 +637,9 @@ async fn cors_only_for_registered_origins_and_never_on_authorize() {
 
 #[tokio::test]
 async fn expired_codes_and_tokens_are_purged() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
-    let q = run_flow(&app, &browser(), &authorize_url(&app, &client, &[]), true).await;
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
+    let q = app.code_flow(&client, &[]).await;
     redeem(&app, &client, &q["code"]).await;
     let mut conn = app.db.conn();
     let now = keyward::store::now();
@@ -830,8 +660,8 @@ async fn expired_codes_and_tokens_are_purged() {
 /// CONFORMANCE.md §1: parameters a code-flow OP must accept and ignore or honour.
 #[tokio::test]
 async fn conformance_basic_op_parameters() {
-    let app = set_up_app().await;
-    let client = register(&app, false, "skip", |_| {});
+    let app = TestApp::set_up().await;
+    let client = app.register(TestClient::confidential().consent("skip"));
     let http = browser();
     let first = run_flow(&app, &http, &authorize_url(&app, &client, &[]), true).await;
     let t1: Value = redeem(&app, &client, &first["code"])

@@ -1,0 +1,3 @@
+mod area;
+mod people;
+mod settings;

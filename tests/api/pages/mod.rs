@@ -1,0 +1,1 @@
+mod setup_and_sign_in;

@@ -1,0 +1,5 @@
+mod code_flow;
+mod interop;
+mod keys;
+mod resources;
+mod token;
