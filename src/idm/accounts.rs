@@ -125,6 +125,7 @@ fn check_unique(
 }
 
 /// Validates and creates an account. `actor` is who did it, for the audit log.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn create(
     conn: &mut DbConn,
     account: &NewAccount,
@@ -160,6 +161,7 @@ pub fn create(
 }
 
 /// Sets a new password (checked against the rules) and ends the user's sessions.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn set_password(
     conn: &mut DbConn,
     user: &users::User,
@@ -187,6 +189,7 @@ pub fn set_password(
 
 /// Disables (or enables) the user: sessions end and, when disabling, every
 /// token of theirs is revoked, in one transaction.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn set_disabled(
     conn: &mut DbConn,
     user: &users::User,
@@ -277,6 +280,7 @@ fn check_keeps_an_admin(c: &mut DbConn, user: &users::User) -> Result<(), Accoun
 
 /// Changes an account's profile (and role, when asked), in one transaction
 /// with its audit event. A changed email is no longer verified.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn update(
     conn: &mut DbConn,
     user: &users::User,
@@ -334,6 +338,7 @@ pub fn update(
 
 /// Forgets a user's consent to a client and revokes that client's tokens for
 /// them (ASVS 10.7.3). Returns whether there was a consent.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn revoke_consent(
     conn: &mut DbConn,
     user_id: &str,
@@ -357,6 +362,7 @@ pub fn revoke_consent(
 
 /// Deletes an account with its consents, codes and tokens (never the last
 /// administrator).
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn delete(
     conn: &mut DbConn,
     user: &users::User,

@@ -28,6 +28,7 @@ pub fn actor_id(key: &ApiKey) -> String {
 
 /// Creates a key named `name` (1 to 100 characters); returns it and the
 /// secret, which is never available again.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn create(
     conn: &mut DbConn,
     name: &str,
@@ -64,6 +65,7 @@ pub fn create(
     Ok((row, key))
 }
 
+#[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn revoke(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), ApiKeyError> {
     conn.transaction(|c| {
         if !api_keys::revoke(c, id, store::now())? {

@@ -82,6 +82,7 @@ pub fn parse_claims(claims: &str) -> Result<Vec<String>, ScopeError> {
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn create(
     conn: &mut DbConn,
     name: &str,
@@ -114,6 +115,7 @@ pub fn create(
 }
 
 /// Changes the description and (for a custom scope) the claims.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn update(
     conn: &mut DbConn,
     name: &str,
@@ -151,6 +153,7 @@ pub fn update(
 }
 
 /// Deletes a custom scope no client allows any more.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn delete(conn: &mut DbConn, name: &str, actor: &audit::Actor) -> Result<(), ScopeError> {
     conn.transaction(|c| {
         let scope =

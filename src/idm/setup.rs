@@ -107,6 +107,7 @@ pub struct SetupOutcome {
 /// Completes setup. Of concurrent completions exactly one succeeds: the first
 /// statement of the transaction claims the `setup_completed` setting, and a
 /// loser rolls back everything.
+#[tracing::instrument(skip_all)]
 pub fn complete(
     conn: &mut DbConn,
     input: SetupInput,

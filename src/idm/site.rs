@@ -112,6 +112,7 @@ fn from_setup(e: SetupError) -> SettingsError {
 
 /// Checks and stores the settings in one transaction with its audit event;
 /// bumps the metadata version so every instance republishes.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn save(
     conn: &mut DbConn,
     changes: &Changes,

@@ -31,6 +31,7 @@ pub enum LifecycleError {
 /// Generates a key for `alg` (RSA of `rsa_bits`), stores it (encrypted when a
 /// key-encryption key is configured) as the active key for its algorithm, and
 /// retires the key it replaces. Returns the new kid.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn rotate(
     conn: &mut DbConn,
     kek: Option<&KeyEncryptionKey>,
@@ -63,6 +64,7 @@ pub fn rotate(
 }
 
 /// Stops a key signing; it stays in the JWKS until its retention ends.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, kid))]
 pub fn retire(
     conn: &mut DbConn,
     kid: &str,
@@ -94,6 +96,7 @@ pub fn retire(
 /// Removes a key from the JWKS at once (for a compromised key): tokens it
 /// signed stop verifying everywhere within one sync interval. Allowed even
 /// for the last active key, since a compromised key must not keep signing.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, kid))]
 pub fn revoke(
     conn: &mut DbConn,
     kid: &str,
@@ -135,6 +138,7 @@ pub fn retention_secs(conn: &mut DbConn) -> Result<i64, LifecycleError> {
 }
 
 /// Revokes retired keys whose retention has ended; returns how many.
+#[tracing::instrument(skip_all)]
 pub fn expire_retired(conn: &mut DbConn, now: i64) -> Result<usize, LifecycleError> {
     let retention = retention_secs(conn)?;
     conn.transaction(|c| {

@@ -61,6 +61,7 @@ pub fn decide(
 }
 
 /// Looks up the presented token (and its user) and decides.
+#[tracing::instrument(skip_all)]
 pub fn check(
     conn: &mut DbConn,
     presented: &str,

@@ -3,6 +3,8 @@
 //! gets its own database: a temporary SQLite file by default, or a fresh
 //! PostgreSQL database when KEYWARD_TEST_DATABASE_URL=postgres://... is set.
 
+#![allow(clippy::unwrap_used)]
+
 mod admin;
 mod api;
 mod cli;

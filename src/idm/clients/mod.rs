@@ -235,6 +235,7 @@ pub fn new_client_id() -> String {
 
 /// Registers a client; returns it and, for a confidential client, its secret
 /// (the only time the secret exists outside the caller's hands).
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn create(
     conn: &mut DbConn,
     spec: &ClientSpec,
@@ -267,6 +268,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Client, ClientError> {
 }
 
 /// A new secret for a confidential client; the old one stops working at once.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn rotate_secret(
     conn: &mut DbConn,
     id: &str,
@@ -304,6 +306,7 @@ pub struct Placement {
 
 /// Changes a client's registration and policy by the same rules as
 /// registering it (its type and secret stay). Returns the stored client.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn update(
     conn: &mut DbConn,
     id: &str,
@@ -363,6 +366,7 @@ pub fn update(
 
 /// Disables (or enables again) a client. Disabling revokes every token it
 /// holds: a disabled app signs nobody in and its tokens stop working.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn set_disabled(
     conn: &mut DbConn,
     id: &str,
@@ -399,6 +403,7 @@ pub fn set_disabled(
 }
 
 /// Deletes the client with its consents, codes and tokens.
+#[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn delete(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), ClientError> {
     conn.transaction(|c| {
         if !clients::delete(c, id)? {
@@ -442,177 +447,4 @@ pub fn to_json(c: &Client) -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod rule_tests {
-    use super::*;
-
-    const NOW: i64 = 1_700_000_000;
-
-    fn known() -> Vec<String> {
-        [
-            "openid",
-            "profile",
-            "email",
-            "offline_access",
-            "metrics",
-            "admin",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    }
-
-    fn web_app() -> ClientSpec {
-        ClientSpec {
-            name: "Grafana".into(),
-            redirect_uris: vec!["https://grafana.example/login/generic_oauth".into()],
-            ..ClientSpec::default()
-        }
-    }
-
-    fn decide(spec: &ClientSpec) -> Result<Client, ClientError> {
-        decide_registration(spec, &known(), "kwc_x".into(), Some("d".into()), NOW)
-    }
-
-    fn field(r: Result<Client, ClientError>) -> &'static str {
-        match r {
-            Err(ClientError::Invalid { field, .. }) => field,
-            other => panic!("expected a refusal, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_confidential_web_app_gets_careful_defaults() {
-        let c = decide(&web_app()).unwrap();
-        assert_eq!(c.client_type, "confidential");
-        assert_eq!(c.grant_types, "authorization_code refresh_token");
-        assert_eq!(c.token_endpoint_auth_method, "client_secret_basic");
-        assert_eq!(c.allowed_scopes, "openid profile email");
-        assert_eq!(c.default_scopes, "openid");
-        assert_eq!(c.consent_policy, "once");
-        assert_eq!(c.token_format, "opaque");
-        assert!(!c.require_pkce);
-        assert_eq!(c.created_at, NOW);
-    }
-
-    #[test]
-    fn a_public_client_always_uses_pkce_and_no_secret_method() {
-        let c = decide(&ClientSpec {
-            public: true,
-            ..web_app()
-        })
-        .unwrap();
-        assert_eq!(c.client_type, "public");
-        assert_eq!(c.token_endpoint_auth_method, "none");
-        assert!(c.require_pkce);
-        let spec = ClientSpec {
-            public: true,
-            auth_method: Some("client_secret_post".into()),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "token_endpoint_auth_method");
-    }
-
-    #[test]
-    fn names_grants_and_redirect_uris_are_checked() {
-        let spec = ClientSpec {
-            name: "  ".into(),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "name");
-        let spec = ClientSpec {
-            redirect_uris: vec!["http://grafana.example/cb".into()],
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "redirect_uris");
-        let spec = ClientSpec {
-            redirect_uris: vec![],
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "redirect_uris");
-        let spec = ClientSpec {
-            grant_types: Some(vec!["implicit".into()]),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "grant_types");
-        let spec = ClientSpec {
-            grant_types: Some(vec![]),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "grant_types");
-    }
-
-    #[test]
-    fn a_public_machine_client_or_admin_capable_public_client_is_refused() {
-        let spec = ClientSpec {
-            public: true,
-            grant_types: Some(vec!["client_credentials".into()]),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "grant_types");
-        let spec = ClientSpec {
-            public: true,
-            admin_capable: true,
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "admin_capable");
-    }
-
-    #[test]
-    fn scopes_must_exist_defaults_must_be_allowed_and_admin_needs_admin_capable() {
-        let spec = ClientSpec {
-            scopes: Some(vec!["openid".into(), "billing".into()]),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "scopes");
-        let spec = ClientSpec {
-            scopes: Some(vec!["openid".into()]),
-            default_scopes: Some(vec!["profile".into()]),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "default_scopes");
-        let machine = ClientSpec {
-            name: "ops".into(),
-            grant_types: Some(vec!["client_credentials".into()]),
-            scopes: Some(vec!["admin".into()]),
-            ..ClientSpec::default()
-        };
-        assert_eq!(field(decide(&machine)), "scopes");
-        let c = decide(&ClientSpec {
-            admin_capable: true,
-            ..machine
-        })
-        .unwrap();
-        assert_eq!(c.allowed_scopes, "admin");
-        assert_eq!(c.default_scopes, "");
-    }
-
-    #[test]
-    fn policy_words_and_lifetimes_are_range_checked() {
-        let spec = ClientSpec {
-            consent: Some("sometimes".into()),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "consent_policy");
-        let spec = ClientSpec {
-            token_format: Some("paseto".into()),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "token_format");
-        let spec = ClientSpec {
-            access_ttl: Some(59),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "access_token_ttl");
-        let spec = ClientSpec {
-            refresh_ttl: Some(367 * 86_400),
-            ..web_app()
-        };
-        assert_eq!(field(decide(&spec)), "refresh_token_ttl");
-        assert!(decide(&ClientSpec {
-            access_ttl: Some(60),
-            refresh_ttl: Some(366 * 86_400),
-            ..web_app()
-        })
-        .is_ok());
-    }
-}
+mod tests;

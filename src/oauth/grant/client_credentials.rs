@@ -77,6 +77,7 @@ fn response(token: SecretString, ttl: i64, granted: &[String]) -> TokenResponse 
 }
 
 /// The ordinary path: decide from the client as just read, store the token.
+#[tracing::instrument(skip_all, fields(client_id = %client.id))]
 pub fn apply(
     conn: &mut DbConn,
     ring: &KeyRing,

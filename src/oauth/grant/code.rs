@@ -68,6 +68,7 @@ pub fn decide_code(
 
 /// Redeems `code` (consuming it, whatever the decision) and issues what it
 /// grants.
+#[tracing::instrument(skip_all, fields(client_id = %client.id))]
 pub fn apply(
     conn: &mut DbConn,
     ring: &KeyRing,

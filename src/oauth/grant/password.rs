@@ -42,6 +42,7 @@ pub fn decide_sign_in(outcome: Outcome) -> Result<store::users::User, OAuthError
     }
 }
 
+#[tracing::instrument(skip_all, fields(client_id = %client.id))]
 pub fn apply(
     conn: &mut DbConn,
     ring: &KeyRing,

@@ -78,6 +78,7 @@ pub fn decide_refresh(
 
 /// Rotates the presented refresh token and issues its successors. Of two
 /// concurrent refreshes one rotates; the other is a reuse.
+#[tracing::instrument(skip_all, fields(client_id = %client.id))]
 pub fn apply(
     conn: &mut DbConn,
     ring: &KeyRing,
