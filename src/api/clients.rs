@@ -57,7 +57,7 @@ pub struct PolicyBody {
 impl From<&Client> for ClientOut {
     fn from(c: &Client) -> Self {
         ClientOut {
-            client_id: c.id.clone(),
+            client_id: c.id.to_string(),
             name: c.name.clone(),
             client_type: c.client_type.to_string(),
             redirect_uris: c.redirect_uri_list(),

@@ -30,7 +30,7 @@ pub struct KeyOut {
 impl From<&SigningKey> for KeyOut {
     fn from(k: &SigningKey) -> Self {
         KeyOut {
-            kid: k.kid.clone(),
+            kid: k.kid.to_string(),
             alg: k.alg.clone(),
             status: k.status.to_string(),
             created_at: k.created_at,

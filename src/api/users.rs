@@ -34,7 +34,7 @@ pub struct UserOut {
 impl From<&User> for UserOut {
     fn from(u: &User) -> Self {
         UserOut {
-            id: u.id.clone(),
+            id: u.id.to_string(),
             username: u.username.clone(),
             email: u.email.clone(),
             email_verified: u.email_verified,

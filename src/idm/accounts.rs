@@ -198,8 +198,8 @@ pub fn set_disabled(
 ) -> Result<(), AccountError> {
     conn.transaction(|c| {
         if disabled {
-            let current =
-                users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+            let current = users::find(c, &user.id)?
+                .ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
             check_keeps_an_admin(c, &current)?;
         }
         users::set_disabled(c, &user.id, disabled)?;
@@ -302,7 +302,7 @@ pub fn update(
     };
     conn.transaction(|c| {
         let current =
-            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
         if let Some(key) = email_key.as_deref() {
             if users::find_by_email(c, key)?.is_some_and(|other| other.id != user.id) {
                 return Err(email_taken());
@@ -327,7 +327,7 @@ pub fn update(
                 .target(user.id.clone())
                 .detail(detail),
         )?;
-        users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))
+        users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.to_string()))
     })
     .map_err(|e| match e {
         // A concurrent change to the same email loses on the unique index.
@@ -370,7 +370,7 @@ pub fn delete(
 ) -> Result<(), AccountError> {
     conn.transaction(|c| {
         let current =
-            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.clone()))?;
+            users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
         check_keeps_an_admin(c, &current)?;
         users::delete(c, &user.id)?;
         audit::record(

@@ -157,7 +157,7 @@ pub fn complete(
         store::keys::rotate(
             c,
             &store::keys::SigningKey {
-                kid: generated.kid.clone(),
+                kid: generated.kid.as_str().into(),
                 alg: input.alg.as_str().into(),
                 private_key,
                 encrypted,

@@ -44,7 +44,7 @@ pub fn rotate(
     let (private_key, encrypted) =
         keys::seal_private_key(kek, &generated.kid, &generated.private_pem)?;
     let row = store::keys::SigningKey {
-        kid: generated.kid.clone(),
+        kid: generated.kid.as_str().into(),
         alg: alg.as_str().to_owned(),
         private_key,
         encrypted,

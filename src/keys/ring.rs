@@ -82,7 +82,7 @@ pub fn load(conn: &mut DbConn, kek: Option<&KeyEncryptionKey>) -> Result<KeySet,
             set.active.entry(alg).or_insert_with(|| key.clone());
         }
         published.push(key.public_jwk.clone());
-        set.keys.insert(row.kid, key);
+        set.keys.insert(row.kid.into_string(), key);
     }
     set.jwks = bytes::Bytes::from(json!({ "keys": published }).to_string());
     Ok(set)

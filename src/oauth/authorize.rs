@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::error::OAuthError;
 use super::{pkce, redirect_uri, scope};
 use crate::store::clients::Client;
+use crate::store::types::ClientId;
 
 /// A validated authorization request, kept in the session while the user
 /// signs in or decides on consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthRequest {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub redirect_uri: String,
     pub scope: Vec<String>,
     pub state: Option<String>,

@@ -33,7 +33,7 @@ impl ClientCache {
         if map.len() >= CAPACITY {
             map.clear();
         }
-        map.insert(client.id.clone(), client.clone());
+        map.insert(client.id.to_string(), client.clone());
         client
     }
 

@@ -2,7 +2,7 @@
 //! tokens per RFC 9068 (`typ: at+jwt`, the `jti` recorded so they can be
 //! revoked and introspected). Blocking: call it inside a database unit of work.
 
-use crate::store::types::{TokenFormat, TokenKind};
+use crate::store::types::{FamilyId, TokenFormat, TokenKind, UserId};
 use serde_json::json;
 
 use crate::crypto::keys::Algorithm;
@@ -47,9 +47,9 @@ pub fn signing_alg(ring: &KeyRing) -> Option<Algorithm> {
 /// What an access token is for.
 pub struct Grant<'a> {
     pub client: &'a Client,
-    pub user_id: Option<&'a str>,
+    pub user_id: Option<&'a UserId>,
     pub scope: &'a [String],
-    pub family_id: Option<&'a str>,
+    pub family_id: Option<&'a FamilyId>,
     pub auth_time: Option<i64>,
 }
 
@@ -71,7 +71,7 @@ pub fn mint_access(
         let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
         let mut claims = json!({
             "iss": issuer.url,
-            "sub": grant.user_id.unwrap_or(&grant.client.id),
+            "sub": grant.user_id.map_or(grant.client.id.as_str(), UserId::as_str),
             "aud": issuer.url,
             "client_id": grant.client.id,
             "scope": scope,
@@ -95,9 +95,9 @@ pub fn mint_access(
         kind: TokenKind::Access,
         format,
         client_id: grant.client.id.clone(),
-        user_id: grant.user_id.map(str::to_owned),
+        user_id: grant.user_id.cloned(),
         scope,
-        family_id: grant.family_id.map(str::to_owned),
+        family_id: grant.family_id.cloned(),
         auth_time: grant.auth_time,
         created_at: now,
         expires_at: now + ttl,
@@ -119,9 +119,9 @@ pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, 
         kind: TokenKind::Refresh,
         format: TokenFormat::Opaque,
         client_id: grant.client.id.clone(),
-        user_id: grant.user_id.map(str::to_owned),
+        user_id: grant.user_id.cloned(),
         scope: store::join_list(grant.scope),
-        family_id: grant.family_id.map(str::to_owned),
+        family_id: grant.family_id.cloned(),
         auth_time: grant.auth_time,
         created_at: now,
         expires_at: family_end,
@@ -192,11 +192,13 @@ mod tests {
     }
 
     fn grant<'a>(c: &'a Client, scope: &'a [String]) -> Grant<'a> {
+        static USER: std::sync::OnceLock<UserId> = std::sync::OnceLock::new();
+        static FAMILY: std::sync::OnceLock<FamilyId> = std::sync::OnceLock::new();
         Grant {
             client: c,
-            user_id: Some("u1"),
+            user_id: Some(USER.get_or_init(|| "u1".into())),
             scope,
-            family_id: Some("fam"),
+            family_id: Some(FAMILY.get_or_init(|| "fam".into())),
             auth_time: Some(NOW - 5),
         }
     }

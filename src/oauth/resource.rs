@@ -89,7 +89,7 @@ mod tests {
             kind: TokenKind::Access,
             format: TokenFormat::Opaque,
             client_id: "app".into(),
-            user_id: user_id.map(str::to_owned),
+            user_id: user_id.map(Into::into),
             scope: scope.into(),
             family_id: None,
             auth_time: None,

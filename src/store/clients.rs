@@ -1,6 +1,6 @@
 //! Registered clients and their policy columns.
 
-use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
+use crate::store::types::{AuthMethod, ClientId, ClientType, ConsentPolicy, TokenFormat};
 use diesel::prelude::*;
 
 use super::{like_pattern, lower, now, split_list};
@@ -10,7 +10,7 @@ use crate::db::DbConn;
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = clients)]
 pub struct Client {
-    pub id: String,
+    pub id: ClientId,
     pub name: String,
     pub client_type: ClientType,
     /// SHA-256 digest of the secret; `None` for public clients.

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use crate::db::schema::authorization_codes as codes;
 use crate::db::DbConn;
+use crate::store::types::{ClientId, FamilyId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = codes)]
 pub struct AuthorizationCode {
     pub digest: String,
-    pub client_id: String,
-    pub user_id: String,
+    pub client_id: ClientId,
+    pub user_id: UserId,
     pub redirect_uri: String,
     pub scope: String,
     pub nonce: Option<String>,
@@ -20,7 +21,7 @@ pub struct AuthorizationCode {
     pub auth_time: i64,
     /// Shared by every token the code's redemption issues, so a replay can
     /// revoke them all.
-    pub family_id: String,
+    pub family_id: FamilyId,
     pub created_at: i64,
     pub expires_at: i64,
     pub consumed_at: Option<i64>,

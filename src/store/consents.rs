@@ -5,12 +5,13 @@ use diesel::prelude::*;
 use super::{join_list, now, split_list, tokens};
 use crate::db::schema::{clients, consents};
 use crate::db::DbConn;
+use crate::store::types::{ClientId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = consents)]
 pub struct Consent {
-    pub user_id: String,
-    pub client_id: String,
+    pub user_id: UserId,
+    pub client_id: ClientId,
     pub scopes: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -63,8 +64,8 @@ pub fn grant(
             }
             None => {
                 let row = Consent {
-                    user_id: user_id.to_owned(),
-                    client_id: client_id.to_owned(),
+                    user_id: user_id.into(),
+                    client_id: client_id.into(),
                     scopes: join_list(scopes),
                     created_at: t,
                     updated_at: t,

@@ -1,7 +1,7 @@
 //! Signing keys: `active` (signs; one per algorithm), `retired` (still published
 //! for verification), `revoked` (gone from the JWKS at once).
 
-use crate::store::types::KeyStatus;
+use crate::store::types::{KeyStatus, Kid};
 use diesel::prelude::*;
 
 use super::now;
@@ -12,7 +12,7 @@ use crate::db::DbConn;
 #[diesel(table_name = keys)]
 pub struct SigningKey {
     /// RFC 7638 JWK thumbprint.
-    pub kid: String,
+    pub kid: Kid,
     pub alg: String,
     /// PKCS#8 PEM, or its AES-256-GCM encryption when `encrypted`.
     pub private_key: String,

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::store::types::{TokenFormat, TokenKind};
+use crate::store::types::{ClientId, FamilyId, TokenFormat, TokenKind, UserId};
 
 use crate::db::schema::tokens;
 use crate::db::DbConn;
@@ -16,12 +16,12 @@ pub struct Token {
     pub digest: String,
     pub kind: TokenKind,
     pub format: TokenFormat,
-    pub client_id: String,
+    pub client_id: ClientId,
     /// `None` for client-credentials tokens.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub scope: String,
     /// Tokens descending from one code or one refresh chain share a family.
-    pub family_id: Option<String>,
+    pub family_id: Option<FamilyId>,
     pub auth_time: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
@@ -205,7 +205,7 @@ fn store_if_unchanged(
             .bind::<Array<Text>, _>(col(|t| t.digest.clone()))
             .bind::<Array<Text>, _>(col(|t| t.kind.to_string()))
             .bind::<Array<Text>, _>(col(|t| t.format.to_string()))
-            .bind::<Array<Text>, _>(col(|t| t.client_id.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.client_id.to_string()))
             .bind::<Array<Text>, _>(col(|t| t.scope.clone()))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.created_at))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.expires_at))
@@ -263,13 +263,13 @@ struct LookupRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     format: Option<TokenFormat>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    client_id: Option<String>,
+    client_id: Option<ClientId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     scope: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    family_id: Option<String>,
+    family_id: Option<FamilyId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     auth_time: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]

@@ -80,6 +80,150 @@ macro_rules! text_enum {
     };
 }
 
+/// Declares a TEXT-backed id: a newtype over `String` that derefs to `str`
+/// (so it goes wherever an id is read), serialises as the bare string, and
+/// stores as TEXT on every backend. Distinct types keep a client's id from
+/// being passed where a user's is meant.
+macro_rules! text_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.0.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                Ok($name(String::from_sql(bytes)?))
+            }
+        }
+    };
+}
+
+text_id! {
+    /// A client's `client_id` (`kwc_...`).
+    ClientId
+}
+
+text_id! {
+    /// A user's id: the `sub` claim (a UUID).
+    UserId
+}
+
+text_id! {
+    /// The family a code's or a refresh chain's tokens share, so a replay
+    /// can revoke them all.
+    FamilyId
+}
+
+text_id! {
+    /// A signing key's `kid`.
+    Kid
+}
+
 text_enum! {
     /// RFC 6749 §2.1: whether a client can keep a secret.
     pub enum ClientType {
@@ -159,5 +303,16 @@ mod tests {
         assert_eq!(ConsentPolicy::Once.to_string(), "once");
         assert_eq!(serde_json::to_string(&TokenFormat::Jwt).unwrap(), "\"jwt\"");
         assert!(KeyStatus::Retired == "retired");
+    }
+
+    #[test]
+    fn ids_are_their_string_and_only_equal_to_it() {
+        let id = ClientId::from("kwc_1");
+        assert_eq!(id, "kwc_1");
+        assert_eq!(id.to_string(), "kwc_1");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"kwc_1\"");
+        assert_eq!(&*id, "kwc_1");
+        let user: UserId = serde_json::from_str("\"u1\"").unwrap();
+        assert_eq!(user.into_string(), "u1");
     }
 }

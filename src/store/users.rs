@@ -5,11 +5,12 @@ use diesel::prelude::*;
 use super::{like_pattern, lower_nullable, now};
 use crate::db::schema::users;
 use crate::db::DbConn;
+use crate::store::types::UserId;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub username_key: String,
     pub email: Option<String>,
@@ -38,7 +39,7 @@ pub fn lookup_key(value: &str) -> String {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub username_key: String,
     pub email: Option<String>,
@@ -60,7 +61,7 @@ impl NewUser {
     pub fn new(username: &str, email: Option<&str>, password_hash: Option<String>) -> Self {
         let t = now();
         NewUser {
-            id: super::new_id(),
+            id: super::new_id().into(),
             username: username.trim().to_owned(),
             username_key: lookup_key(username),
             email: email.map(|e| e.trim().to_owned()),

@@ -3,7 +3,9 @@
 //! confidential clients get a `kw_cs_` secret, shown once and stored as a
 //! SHA-256 digest.
 
-use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, GrantType, TokenFormat};
+use crate::store::types::{
+    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat,
+};
 use diesel::Connection;
 
 use crate::crypto::secret::{self, SecretString};
@@ -72,7 +74,7 @@ fn word<T: std::str::FromStr<Err = String>>(
 fn build(
     conn: &mut DbConn,
     spec: &ClientSpec,
-    id: String,
+    id: ClientId,
     secret_digest: Option<String>,
 ) -> Result<Client, ClientError> {
     let known: Vec<String> = store::scopes::list(conn)?
@@ -87,7 +89,7 @@ fn build(
 pub fn decide_registration(
     spec: &ClientSpec,
     known_scopes: &[String],
-    id: String,
+    id: ClientId,
     secret_digest: Option<String>,
     now: i64,
 ) -> Result<Client, ClientError> {
@@ -228,9 +230,9 @@ pub fn decide_registration(
 
 /// A client id: 128 random bits, with a prefix that no user id (`sub`, a UUID)
 /// can have, so a client never collides with a user (RFC 9700 §4.15).
-pub fn new_client_id() -> String {
+pub fn new_client_id() -> ClientId {
     let s = secret::generate("");
-    format!("kwc_{}", &s.expose()[..22])
+    format!("kwc_{}", &s.expose()[..22]).into()
 }
 
 /// Registers a client; returns it and, for a confidential client, its secret

@@ -11,14 +11,15 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::issue::{self, Issuer};
 use crate::oauth::pkce;
 use crate::store::codes::{AuthorizationCode, Redemption};
+use crate::store::types::{FamilyId, UserId};
 use crate::store::{self, clients::Client};
 
 /// What a redeemed code grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeGrant {
-    pub user_id: String,
+    pub user_id: UserId,
     pub scope: Vec<String>,
-    pub family_id: String,
+    pub family_id: FamilyId,
     pub auth_time: i64,
     pub nonce: Option<String>,
 }

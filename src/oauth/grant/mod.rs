@@ -20,7 +20,7 @@ use super::issue::{self, Grant, Issuer};
 use super::request::{self, TokenRequest};
 use crate::db::DbConn;
 use crate::keys::ring::KeyRing;
-use crate::store::types::GrantType;
+use crate::store::types::{FamilyId, GrantType};
 use crate::store::{self, clients, clients::Client, users::User};
 
 /// A successful token response (RFC 6749 §5.1).
@@ -159,7 +159,7 @@ pub fn handle(
 pub struct UserGrant<'a> {
     pub user: &'a User,
     pub scope: &'a [String],
-    pub family_id: &'a str,
+    pub family_id: &'a FamilyId,
     /// When the family ends, however often it rotates (ASVS 10.4.8).
     pub family_end: i64,
     pub auth_time: Option<i64>,

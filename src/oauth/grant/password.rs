@@ -9,6 +9,7 @@ use crate::keys::ring::KeyRing;
 use crate::oauth::error::OAuthError;
 use crate::oauth::issue::{self, Issuer};
 use crate::oauth::scope;
+use crate::store::types::FamilyId;
 use crate::store::{self, clients::Client};
 
 use super::Caller;
@@ -66,7 +67,7 @@ pub fn apply(
         now,
     )?;
     let user = decide_sign_in(outcome)?;
-    let family = store::new_id();
+    let family = FamilyId::from(store::new_id());
     user_tokens(
         conn,
         ring,

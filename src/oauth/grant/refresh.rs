@@ -10,15 +10,15 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::issue::Issuer;
 use crate::oauth::scope;
 use crate::store::tokens::{self, Token};
-use crate::store::types::TokenKind;
+use crate::store::types::{FamilyId, TokenKind, UserId};
 use crate::store::{self, clients::Client, users::User};
 
 /// What a refresh does: rotate `token_id` and issue `scope` in `family`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
     pub token_id: String,
-    pub family_id: String,
-    pub user_id: String,
+    pub family_id: FamilyId,
+    pub user_id: UserId,
     pub scope: Vec<String>,
     pub family_end: i64,
     pub auth_time: Option<i64>,
@@ -56,7 +56,10 @@ pub fn decide_refresh(
     if token.revoked_at.is_some() || token.expires_at <= now {
         return Err(OAuthError::invalid_grant("the refresh token is no longer valid").into());
     }
-    let family = token.family_id.clone().unwrap_or_else(|| token.id.clone());
+    let family = token
+        .family_id
+        .clone()
+        .unwrap_or_else(|| FamilyId::from(token.id.as_str()));
     if token.rotated_at.is_some() {
         return Err(reused(&family));
     }

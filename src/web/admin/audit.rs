@@ -46,7 +46,8 @@ pub async fn list(
             let actor = match who.as_str() {
                 "" => None,
                 w => Some(
-                    store::users::find_by_username(c, w)?.map_or_else(|| w.to_owned(), |u| u.id),
+                    store::users::find_by_username(c, w)?
+                        .map_or_else(|| w.to_owned(), |u| u.id.into_string()),
                 ),
             };
             let events = audit::list(

@@ -51,7 +51,7 @@ async fn run(
     let (digest, caller_id) = (secret::digest(token), caller.id.clone());
     let found = state
         .token_reader
-        .submit((digest, caller_id))
+        .submit((digest, caller_id.into_string()))
         .await
         .map_err(|e| match e {
             BatchError::Unavailable => {

@@ -630,7 +630,7 @@ async fn signing_keys_rotate_retire_and_revoke_from_the_admin_pages() {
         .text()
         .await
         .unwrap();
-    assert!(!jwks.contains(&rs));
+    assert!(!jwks.contains(rs.as_str()));
     // Unknown keys and steps: 404.
     let (status, _) = get_html(&http, &app.url("/admin/keys/nope/retire")).await;
     assert_eq!(status, 404);
@@ -992,7 +992,7 @@ async fn users_are_added_disabled_enabled_and_reset_by_admins() {
         &mut app.db.conn(),
         &store::audit::Filter {
             action_prefix: Some("user.".into()),
-            actor: Some(me),
+            actor: Some(me.into_string()),
             before: None,
             limit: 20,
         },

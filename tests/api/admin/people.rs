@@ -168,7 +168,7 @@ async fn admins_edit_profiles_and_roles_with_the_account_rules() {
         &mut app.db.conn(),
         &store::audit::Filter {
             action_prefix: Some("user.update".into()),
-            actor: Some(me.id.clone()),
+            actor: Some(me.id.to_string()),
             before: None,
             limit: 10,
         },
@@ -246,5 +246,9 @@ async fn an_admin_sees_and_revokes_a_persons_consents_with_their_tokens() {
     let events = crate::helpers::audit_events(&app, "consent.revoke");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
-    assert!(events[0].detail.as_deref().unwrap().contains(&me.id));
+    assert!(events[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains(me.id.as_str()));
 }

@@ -71,7 +71,7 @@ impl TestApp {
         let (c, secret) = clients::create(&mut self.db.conn(), &client.spec, &"test".into())
             .expect("the test client registers");
         App {
-            id: c.id,
+            id: c.id.into_string(),
             secret: secret.map(|s| s.expose().to_owned()),
         }
     }

@@ -50,7 +50,7 @@ async fn app_with_machine(token_format: &str, auth_method: &str) -> (TestApp, Ma
     (
         app,
         Machine {
-            id: client.id,
+            id: client.id.into_string(),
             secret: secret.unwrap().expose().to_owned(),
         },
     )
