@@ -171,7 +171,7 @@ pub fn run(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
                         "{:<28} {:<13} {:<24} {}",
                         c.id,
                         c.client_type,
-                        c.grant_types.replace(' ', ","),
+                        c.grant_types.as_text().replace(' ', ","),
                         c.name
                     );
                 }

@@ -324,7 +324,9 @@ mod tests {
         let r = validate(&params(&[("redirect_uri", "")]), None, Some(&client("app"))).unwrap();
         assert_eq!(r.redirect_uri, "https://app.example/cb");
         let mut two = client("app");
-        two.redirect_uris = "https://app.example/cb https://app.example/cb2".into();
+        two.redirect_uris = "https://app.example/cb https://app.example/cb2"
+            .parse()
+            .unwrap();
         assert!(
             page(validate(&params(&[("redirect_uri", "")]), None, Some(&two)))
                 .contains("redirect_uri")
@@ -375,7 +377,7 @@ mod tests {
     #[test]
     fn a_client_without_the_code_grant_is_unauthorized() {
         let mut m2m = client("app");
-        m2m.grant_types = "client_credentials".into();
+        m2m.grant_types = "client_credentials".parse().unwrap();
         let e = redirected(validate(&params(&[]), None, Some(&m2m)));
         assert_eq!(e.code, "unauthorized_client");
     }

@@ -2,7 +2,7 @@
 //! tokens per RFC 9068 (`typ: at+jwt`, the `jti` recorded so they can be
 //! revoked and introspected). Blocking: call it inside a database unit of work.
 
-use crate::store::types::{FamilyId, TokenFormat, TokenKind, UserId};
+use crate::store::types::{FamilyId, TokenFormat, TokenKind, UserId, Words};
 use serde_json::json;
 
 use crate::crypto::keys::Algorithm;
@@ -66,7 +66,7 @@ pub fn mint_access(
         .access_token_ttl
         .unwrap_or(issuer.lifetimes.access);
     let id = store::new_id();
-    let scope = store::join_list(grant.scope);
+    let scope = Words::from(grant.scope);
     let (token, format) = if grant.client.token_format == TokenFormat::Jwt {
         let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
         let mut claims = json!({
@@ -120,7 +120,7 @@ pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, 
         format: TokenFormat::Opaque,
         client_id: grant.client.id.clone(),
         user_id: grant.user_id.cloned(),
-        scope: store::join_list(grant.scope),
+        scope: Words::from(grant.scope),
         family_id: grant.family_id.cloned(),
         auth_time: grant.auth_time,
         created_at: now,

@@ -19,7 +19,7 @@ pub struct Live {
 
 impl Live {
     pub fn scopes(&self) -> Vec<String> {
-        crate::store::split_list(&self.token.scope)
+        self.token.scope.to_vec()
     }
 }
 

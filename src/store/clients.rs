@@ -1,9 +1,11 @@
 //! Registered clients and their policy columns.
 
-use crate::store::types::{AuthMethod, ClientId, ClientType, ConsentPolicy, TokenFormat};
+use crate::store::types::{
+    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
+};
 use diesel::prelude::*;
 
-use super::{like_pattern, lower, now, split_list};
+use super::{like_pattern, lower, now};
 use crate::db::schema::clients;
 use crate::db::DbConn;
 
@@ -15,12 +17,12 @@ pub struct Client {
     pub client_type: ClientType,
     /// SHA-256 digest of the secret; `None` for public clients.
     pub secret_digest: Option<String>,
-    pub redirect_uris: String,
-    pub post_logout_redirect_uris: String,
-    pub grant_types: String,
+    pub redirect_uris: Words<String>,
+    pub post_logout_redirect_uris: Words<String>,
+    pub grant_types: Words<GrantType>,
     pub token_endpoint_auth_method: AuthMethod,
-    pub allowed_scopes: String,
-    pub default_scopes: String,
+    pub allowed_scopes: Words<String>,
+    pub default_scopes: Words<String>,
     pub require_pkce: bool,
     pub consent_policy: ConsentPolicy,
     pub token_format: TokenFormat,
@@ -45,25 +47,23 @@ impl Client {
         self.client_type == ClientType::Public
     }
     pub fn redirect_uri_list(&self) -> Vec<String> {
-        split_list(&self.redirect_uris)
+        self.redirect_uris.to_vec()
     }
     pub fn post_logout_redirect_uri_list(&self) -> Vec<String> {
-        split_list(&self.post_logout_redirect_uris)
+        self.post_logout_redirect_uris.to_vec()
     }
     pub fn grant_type_list(&self) -> Vec<String> {
-        split_list(&self.grant_types)
+        self.grant_types.iter().map(|g| g.to_string()).collect()
     }
     /// Whether the client may use `grant`.
-    pub fn allows(&self, grant: crate::store::types::GrantType) -> bool {
-        self.grant_types
-            .split_whitespace()
-            .any(|g| g == grant.as_str())
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
     }
     pub fn allowed_scope_list(&self) -> Vec<String> {
-        split_list(&self.allowed_scopes)
+        self.allowed_scopes.to_vec()
     }
     pub fn default_scope_list(&self) -> Vec<String> {
-        split_list(&self.default_scopes)
+        self.default_scopes.to_vec()
     }
 }
 
@@ -72,12 +72,12 @@ impl Client {
 #[diesel(table_name = clients, treat_none_as_null = true)]
 pub struct PolicyChanges {
     pub name: String,
-    pub redirect_uris: String,
-    pub post_logout_redirect_uris: String,
-    pub grant_types: String,
+    pub redirect_uris: Words<String>,
+    pub post_logout_redirect_uris: Words<String>,
+    pub grant_types: Words<GrantType>,
     pub token_endpoint_auth_method: AuthMethod,
-    pub allowed_scopes: String,
-    pub default_scopes: String,
+    pub allowed_scopes: Words<String>,
+    pub default_scopes: Words<String>,
     pub require_pkce: bool,
     pub consent_policy: ConsentPolicy,
     pub token_format: TokenFormat,

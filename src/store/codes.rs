@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::authorization_codes as codes;
 use crate::db::DbConn;
-use crate::store::types::{ClientId, FamilyId, UserId};
+use crate::store::types::{ClientId, FamilyId, UserId, Words};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = codes)]
@@ -14,7 +14,7 @@ pub struct AuthorizationCode {
     pub client_id: ClientId,
     pub user_id: UserId,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Words<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,

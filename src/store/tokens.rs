@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::store::types::{ClientId, FamilyId, TokenFormat, TokenKind, UserId};
+use crate::store::types::{ClientId, FamilyId, TokenFormat, TokenKind, UserId, Words};
 
 use crate::db::schema::tokens;
 use crate::db::DbConn;
@@ -19,7 +19,7 @@ pub struct Token {
     pub client_id: ClientId,
     /// `None` for client-credentials tokens.
     pub user_id: Option<UserId>,
-    pub scope: String,
+    pub scope: Words<String>,
     /// Tokens descending from one code or one refresh chain share a family.
     pub family_id: Option<FamilyId>,
     pub auth_time: Option<i64>,
@@ -206,7 +206,7 @@ fn store_if_unchanged(
             .bind::<Array<Text>, _>(col(|t| t.kind.to_string()))
             .bind::<Array<Text>, _>(col(|t| t.format.to_string()))
             .bind::<Array<Text>, _>(col(|t| t.client_id.to_string()))
-            .bind::<Array<Text>, _>(col(|t| t.scope.clone()))
+            .bind::<Array<Text>, _>(col(|t| t.scope.to_string()))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.created_at))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.expires_at))
             .bind::<Array<BigInt>, _>(num(|(_, r)| *r))
@@ -267,7 +267,7 @@ struct LookupRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     user_id: Option<UserId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    scope: Option<String>,
+    scope: Option<Words<String>>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     family_id: Option<FamilyId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]

@@ -224,6 +224,131 @@ text_id! {
     Kid
 }
 
+/// A space-separated list column (redirect URIs, scopes, grant types): parsed
+/// once when the row is read, kept with its stored text so it writes back
+/// unchanged. Items never contain white space (registration ensures it).
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub struct Words<T> {
+    text: String,
+    items: Vec<T>,
+}
+
+impl<T> Words<T> {
+    /// The stored form: the items joined by single spaces.
+    pub fn as_text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl<T: std::fmt::Display> From<Vec<T>> for Words<T> {
+    fn from(items: Vec<T>) -> Self {
+        let text = items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Words { text, items }
+    }
+}
+
+impl<T: std::fmt::Display + Clone> From<&[T]> for Words<T> {
+    fn from(items: &[T]) -> Self {
+        Words::from(items.to_vec())
+    }
+}
+
+impl<T> std::fmt::Display for Words<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Any text is a list of strings: split at white space.
+impl From<&str> for Words<String> {
+    fn from(stored: &str) -> Self {
+        Words::from(
+            stored
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+impl<T> PartialEq<&str> for Words<T> {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+/// Pages and audit details show a list as its stored text.
+impl<T> serde::Serialize for Words<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<T> std::ops::Deref for Words<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<T> std::str::FromStr for Words<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    type Err = String;
+    fn from_str(stored: &str) -> Result<Self, String> {
+        let items = stored
+            .split_whitespace()
+            .map(|w| w.parse::<T>().map_err(|e| e.to_string()))
+            .collect::<Result<Vec<T>, String>>()?;
+        Ok(Words {
+            text: stored.split_whitespace().collect::<Vec<_>>().join(" "),
+            items,
+        })
+    }
+}
+
+impl<T, DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for Words<T>
+where
+    T: std::fmt::Debug,
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.text.as_str().to_sql(out)
+    }
+}
+
+impl<T, DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Words<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let stored = String::from_sql(bytes)?;
+        stored.parse().map_err(Into::into)
+    }
+}
+
 text_enum! {
     /// RFC 6749 §2.1: whether a client can keep a secret.
     pub enum ClientType {
@@ -303,6 +428,22 @@ mod tests {
         assert_eq!(ConsentPolicy::Once.to_string(), "once");
         assert_eq!(serde_json::to_string(&TokenFormat::Jwt).unwrap(), "\"jwt\"");
         assert!(KeyStatus::Retired == "retired");
+    }
+
+    #[test]
+    fn word_lists_parse_once_and_keep_their_text() {
+        let grants: Words<GrantType> = "authorization_code  refresh_token".parse().unwrap();
+        assert_eq!(
+            &grants[..],
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken]
+        );
+        assert_eq!(grants.as_text(), "authorization_code refresh_token");
+        assert!("authorization_code implicit"
+            .parse::<Words<GrantType>>()
+            .is_err());
+        let uris = Words::from(vec!["https://a/cb".to_string(), "https://b/cb".to_string()]);
+        assert_eq!(uris.as_text(), "https://a/cb https://b/cb");
+        assert!(Words::<String>::from(Vec::new()).is_empty());
     }
 
     #[test]

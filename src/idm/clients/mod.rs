@@ -4,7 +4,7 @@
 //! SHA-256 digest.
 
 use crate::store::types::{
-    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat,
+    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
 };
 use diesel::Connection;
 
@@ -114,9 +114,10 @@ pub fn decide_registration(
     if grants.is_empty() {
         return Err(invalid("grant_types", "Allow at least one grant type."));
     }
-    for g in &grants {
-        word::<GrantType>("grant_types", g)?;
-    }
+    let grant_list = grants
+        .iter()
+        .map(|g| word::<GrantType>("grant_types", g))
+        .collect::<Result<Vec<_>, _>>()?;
     if grants.iter().any(|g| g == "authorization_code") && spec.redirect_uris.is_empty() {
         return Err(invalid(
             "redirect_uris",
@@ -205,12 +206,12 @@ pub fn decide_registration(
             ClientType::Confidential
         },
         secret_digest,
-        redirect_uris: store::join_list(&spec.redirect_uris),
-        post_logout_redirect_uris: store::join_list(&spec.post_logout_redirect_uris),
-        grant_types: store::join_list(&grants),
+        redirect_uris: Words::from(spec.redirect_uris.clone()),
+        post_logout_redirect_uris: Words::from(spec.post_logout_redirect_uris.clone()),
+        grant_types: Words::from(grant_list),
         token_endpoint_auth_method: auth_method,
-        allowed_scopes: store::join_list(&scopes),
-        default_scopes: store::join_list(&default_scopes),
+        allowed_scopes: Words::from(scopes),
+        default_scopes: Words::from(default_scopes),
         // RFC 9700 §2.1.1: PKCE is never optional for a public client.
         require_pkce: spec.public || spec.require_pkce,
         consent_policy: consent,

@@ -146,9 +146,9 @@ mod tests {
 
     fn machine(allowed: &str, defaults: &str) -> Client {
         let mut c = client("m2m");
-        c.grant_types = "client_credentials".into();
-        c.allowed_scopes = allowed.into();
-        c.default_scopes = defaults.into();
+        c.grant_types = "client_credentials".parse().unwrap();
+        c.allowed_scopes = allowed.parse().unwrap();
+        c.default_scopes = defaults.parse().unwrap();
         c
     }
 

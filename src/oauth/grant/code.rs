@@ -60,7 +60,7 @@ pub fn decide_code(
     pkce::verify(code.code_challenge.as_deref(), code_verifier)?;
     Ok(CodeGrant {
         user_id: code.user_id.clone(),
-        scope: store::split_list(&code.scope),
+        scope: code.scope.to_vec(),
         family_id: code.family_id.clone(),
         auth_time: code.auth_time,
         nonce: code.nonce.clone(),

@@ -68,7 +68,7 @@ pub fn decide_refresh(
         return Err(not_valid());
     };
     active_user(user.filter(|u| u.id == user_id).cloned())?;
-    let scope = scope::narrow(requested, &store::split_list(&token.scope))?;
+    let scope = scope::narrow(requested, &token.scope)?;
     Ok(Rotation {
         token_id: token.id.clone(),
         family_id: family,

@@ -268,7 +268,7 @@ fn issue_code(
             client_id: request.client_id.clone(),
             user_id: user_id.into(),
             redirect_uri: request.redirect_uri.clone(),
-            scope: store::join_list(&request.scope),
+            scope: request.scope.as_slice().into(),
             nonce: request.nonce.clone(),
             code_challenge: request.code_challenge.clone(),
             code_challenge_method: request.code_challenge.as_ref().map(|_| "S256".to_owned()),

@@ -848,8 +848,8 @@ async fn scopes_are_created_edited_and_deleted_unless_built_in_or_in_use() {
         .unwrap()
         .remove(0);
     let mut changes = store::clients::PolicyChanges::from(&shop);
-    changes.allowed_scopes = "openid".into();
-    changes.default_scopes = "openid".into();
+    changes.allowed_scopes = "openid".parse().unwrap();
+    changes.default_scopes = "openid".parse().unwrap();
     store::clients::update_policy(&mut app.db.conn(), &shop.id, &changes).unwrap();
     del("orders:read").await;
     assert!(store::scopes::find(&mut app.db.conn(), "orders:read")

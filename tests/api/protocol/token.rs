@@ -340,7 +340,7 @@ async fn client_changes_apply_to_the_next_grant_at_once() {
         let mut conn = app.db.conn();
         let c = store::clients::find(&mut conn, &m.id).unwrap().unwrap();
         let mut changes = store::clients::PolicyChanges::from(&c);
-        changes.allowed_scopes = "api:read".into();
+        changes.allowed_scopes = "api:read".parse().unwrap();
         assert!(store::clients::update_policy(&mut conn, &m.id, &changes).unwrap());
     }
     let res = post_token(

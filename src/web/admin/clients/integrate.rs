@@ -254,16 +254,16 @@ mod tests {
                 ClientType::Confidential
             },
             secret_digest: None,
-            redirect_uris: redirects.into(),
-            post_logout_redirect_uris: String::new(),
-            grant_types: grants.into(),
+            redirect_uris: redirects.parse().unwrap(),
+            post_logout_redirect_uris: Default::default(),
+            grant_types: grants.parse().unwrap(),
             token_endpoint_auth_method: if public {
                 AuthMethod::None
             } else {
                 AuthMethod::ClientSecretBasic
             },
-            allowed_scopes: scopes.into(),
-            default_scopes: String::new(),
+            allowed_scopes: scopes.parse().unwrap(),
+            default_scopes: Default::default(),
             require_pkce: false,
             consent_policy: ConsentPolicy::Once,
             token_format: TokenFormat::Opaque,
