@@ -226,7 +226,7 @@ pub fn error_redirect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::client;
+    use crate::store::fixtures::client;
 
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 

@@ -70,34 +70,11 @@ impl ClientCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
 
     fn client(id: &str, revision: i64) -> Client {
-        Client {
-            id: id.into(),
-            name: "n".into(),
-            client_type: ClientType::Confidential,
-            secret_digest: None,
-            redirect_uris: Default::default(),
-            post_logout_redirect_uris: Default::default(),
-            grant_types: "client_credentials".parse().unwrap(),
-            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
-            allowed_scopes: Default::default(),
-            default_scopes: Default::default(),
-            require_pkce: false,
-            consent_policy: ConsentPolicy::Once,
-            token_format: TokenFormat::Opaque,
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            launch_url: None,
-            show_on_portal: false,
-            resource_server: false,
-            admin_capable: false,
-            disabled: false,
-            created_at: 0,
-            updated_at: 0,
-            revision,
-        }
+        let mut c = crate::store::fixtures::client(id);
+        c.revision = revision;
+        c
     }
 
     #[test]

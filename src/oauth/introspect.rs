@@ -56,7 +56,7 @@ pub fn describe(found: &tokens::Lookup, caller: &Client, issuer: &str, now: i64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::{client, NOW};
+    use crate::store::fixtures::{client, NOW};
     use crate::store::tokens::{Lookup, Token};
 
     fn found(t: Token) -> Lookup {
@@ -69,22 +69,12 @@ mod tests {
     }
 
     fn access(owner: &str) -> Token {
-        Token {
-            id: "jti-1".into(),
-            digest: "d".into(),
-            kind: TokenKind::Access,
-            format: TokenFormat::Opaque,
-            client_id: owner.into(),
-            user_id: Some("u1".into()),
-            scope: "openid profile".into(),
-            family_id: Some("fam".into()),
-            auth_time: Some(NOW - 60),
-            created_at: NOW - 10,
-            expires_at: NOW + 3590,
-            family_expires_at: None,
-            rotated_at: None,
-            revoked_at: None,
-        }
+        let mut t = crate::store::fixtures::access_token(owner, Some("u1"), "openid profile");
+        t.id = "jti-1".into();
+        t.family_id = Some("fam".into());
+        t.auth_time = Some(NOW - 60);
+        t.expires_at = NOW + 3590;
+        t
     }
 
     const ISSUER: &str = "https://id.example";

@@ -182,7 +182,7 @@ mod tests {
     use super::*;
     use crate::idm::site::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL};
     use crate::keys::ring::KeySet;
-    use crate::oauth::grant::fixtures::{client, NOW};
+    use crate::store::fixtures::{client, NOW};
 
     fn issuer() -> Issuer {
         Issuer {

@@ -79,26 +79,10 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::{user, NOW};
-    use crate::store::types::TokenFormat;
+    use crate::store::fixtures::{user, NOW};
 
     fn access(user_id: Option<&str>, scope: &str) -> Token {
-        Token {
-            id: "t1".into(),
-            digest: "d".into(),
-            kind: TokenKind::Access,
-            format: TokenFormat::Opaque,
-            client_id: "app".into(),
-            user_id: user_id.map(Into::into),
-            scope: scope.into(),
-            family_id: None,
-            auth_time: None,
-            created_at: NOW - 10,
-            expires_at: NOW + 10,
-            family_expires_at: None,
-            rotated_at: None,
-            revoked_at: None,
-        }
+        crate::store::fixtures::access_token("app", user_id, scope)
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod keys;
 pub mod scopes;
 pub mod settings;

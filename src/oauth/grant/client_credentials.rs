@@ -3,7 +3,7 @@
 //! Its hot path ([`from_cache`]) decides from a cached client and stores the
 //! token through the batch writer, on condition that the client is unchanged.
 
-use super::TokenResponse;
+use super::{Minting, TokenResponse};
 use crate::crypto::secret::SecretString;
 use crate::db::batch::{BatchError, Batcher};
 use crate::db::{Db, DbConn};
@@ -77,17 +77,15 @@ fn response(token: SecretString, ttl: i64, granted: &[String]) -> TokenResponse 
 }
 
 /// The ordinary path: decide from the client as just read, store the token.
-#[tracing::instrument(skip_all, fields(client_id = %client.id))]
+#[tracing::instrument(skip_all, fields(client_id = %m.client.id))]
 pub fn apply(
     conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    client: &Client,
+    m: &Minting,
     requested: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let granted = decide_client_credentials(client, requested)?;
-    let (token, ttl, row) =
-        issue::mint_access(ring, issuer, &machine_grant(client, &granted), store::now())?;
+    let granted = decide_client_credentials(m.client, requested)?;
+    let grant = machine_grant(m.client, &granted);
+    let (token, ttl, row) = issue::mint_access(m.ring, m.issuer, &grant, store::now())?;
     store::tokens::insert(conn, &row)?;
     Ok(response(token, ttl, &granted))
 }
@@ -142,7 +140,7 @@ pub async fn from_cache(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::client;
+    use crate::store::fixtures::client;
 
     fn machine(allowed: &str, defaults: &str) -> Client {
         let mut c = client("m2m");

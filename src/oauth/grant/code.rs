@@ -3,12 +3,11 @@
 //! and the nonce. A second redemption fails and revokes what the first one
 //! issued (RFC 6749 §4.1.2).
 
-use super::{active_user, user_tokens, Refusal, TokenResponse, UserGrant};
+use super::{active_user, user_tokens, Minting, Refusal, TokenResponse, UserGrant};
 use crate::crypto::secret;
 use crate::db::DbConn;
-use crate::keys::ring::KeyRing;
 use crate::oauth::error::OAuthError;
-use crate::oauth::issue::{self, Issuer};
+use crate::oauth::issue::{self};
 use crate::oauth::pkce;
 use crate::store::codes::{AuthorizationCode, Redemption};
 use crate::store::types::{FamilyId, UserId};
@@ -69,16 +68,15 @@ pub fn decide_code(
 
 /// Redeems `code` (consuming it, whatever the decision) and issues what it
 /// grants.
-#[tracing::instrument(skip_all, fields(client_id = %client.id))]
+#[tracing::instrument(skip_all, fields(client_id = %m.client.id))]
 pub fn apply(
     conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    client: &Client,
+    m: &Minting,
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
+    let (issuer, client) = (m.issuer, m.client);
     let now = store::now();
     let redemption = store::codes::redeem(conn, &secret::digest(code), now)?;
     let grant = match decide_code(&redemption, client, redirect_uri, code_verifier, now) {
@@ -88,9 +86,7 @@ pub fn apply(
     let user = active_user(store::users::find(conn, &grant.user_id)?)?;
     user_tokens(
         conn,
-        ring,
-        issuer,
-        client,
+        m,
         &UserGrant {
             user: &user,
             scope: &grant.scope,
@@ -105,7 +101,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::{client, NOW};
+    use crate::store::fixtures::{client, NOW};
 
     // RFC 7636 Appendix B.
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";

@@ -36,6 +36,13 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
+/// Who issues, and to which client: what every grant's action mints with.
+pub struct Minting<'a> {
+    pub ring: &'a KeyRing,
+    pub issuer: &'a Issuer,
+    pub client: &'a Client,
+}
+
 /// Who is asking, beyond the client: what the password grant throttles by.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
@@ -106,6 +113,11 @@ pub fn handle(
         )));
     }
     let request = TokenRequest::parse(grant, params)?;
+    let m = Minting {
+        ring,
+        issuer,
+        client: &client,
+    };
     let mut outcome = None;
     conn.transaction(|c| {
         outcome = Some(match &request {
@@ -115,7 +127,7 @@ pub fn handle(
                 // asks for again. Codes and refresh rotations keep the full
                 // guarantee.
                 crate::db::relax_commit(c)?;
-                client_credentials::apply(c, ring, issuer, &client, scope.as_deref())
+                client_credentials::apply(c, &m, scope.as_deref())
             }
             TokenRequest::AuthorizationCode {
                 code,
@@ -123,9 +135,7 @@ pub fn handle(
                 code_verifier,
             } => code::apply(
                 c,
-                ring,
-                issuer,
-                &client,
+                &m,
                 code,
                 redirect_uri.as_deref(),
                 code_verifier.as_deref(),
@@ -133,16 +143,14 @@ pub fn handle(
             TokenRequest::RefreshToken {
                 refresh_token,
                 scope,
-            } => refresh::apply(c, ring, issuer, &client, refresh_token, scope.as_deref()),
+            } => refresh::apply(c, &m, refresh_token, scope.as_deref()),
             TokenRequest::Password {
                 username,
                 password,
                 scope,
             } => password::apply(
                 c,
-                ring,
-                issuer,
-                &client,
+                &m,
                 &password::Credentials { username, password },
                 scope.as_deref(),
                 caller,
@@ -169,11 +177,10 @@ pub struct UserGrant<'a> {
 /// Mints and stores what `grant` issues.
 fn user_tokens(
     conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    client: &Client,
+    m: &Minting,
     grant: &UserGrant,
 ) -> Result<TokenResponse, OAuthError> {
+    let (ring, issuer, client) = (m.ring, m.issuer, m.client);
     let now = store::now();
     let minted = Grant {
         client,
@@ -227,51 +234,5 @@ fn active_user(user: Option<User>) -> Result<User, OAuthError> {
     match user {
         Some(u) if !u.disabled => Ok(u),
         _ => Err(OAuthError::invalid_grant("the user is no longer active")),
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod fixtures {
-    //! Plain rows for the grants' unit tests.
-    use crate::store::clients::Client;
-    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
-    use crate::store::users::User;
-
-    pub const NOW: i64 = 1_700_000_000;
-
-    pub fn client(id: &str) -> Client {
-        Client {
-            id: id.into(),
-            name: id.into(),
-            client_type: ClientType::Confidential,
-            secret_digest: Some("digest".into()),
-            redirect_uris: "https://app.example/cb".parse().unwrap(),
-            post_logout_redirect_uris: Default::default(),
-            grant_types: "authorization_code refresh_token".parse().unwrap(),
-            token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
-            allowed_scopes: "openid profile email offline_access".parse().unwrap(),
-            default_scopes: "openid".parse().unwrap(),
-            require_pkce: false,
-            consent_policy: ConsentPolicy::Once,
-            token_format: TokenFormat::Opaque,
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            launch_url: None,
-            show_on_portal: false,
-            resource_server: false,
-            admin_capable: false,
-            disabled: false,
-            created_at: NOW - 1000,
-            updated_at: NOW - 1000,
-            revision: 1,
-        }
-    }
-
-    pub fn user(id: &str) -> User {
-        User {
-            id: id.into(),
-            username: id.into(),
-            ..User::default()
-        }
     }
 }

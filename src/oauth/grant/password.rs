@@ -2,12 +2,11 @@
 //! enabled it on (off by default; RFC 9700 §2.4 advises against it). The
 //! credentials go through the same check as the sign-in page.
 
-use super::{user_tokens, TokenResponse, UserGrant};
+use super::{user_tokens, Minting, TokenResponse, UserGrant};
 use crate::db::DbConn;
 use crate::idm::sign_in::{self, Attempt, Outcome};
-use crate::keys::ring::KeyRing;
 use crate::oauth::error::OAuthError;
-use crate::oauth::issue::{self, Issuer};
+use crate::oauth::issue::{self};
 use crate::oauth::scope;
 use crate::store::types::FamilyId;
 use crate::store::{self, clients::Client};
@@ -43,16 +42,15 @@ pub fn decide_sign_in(outcome: Outcome) -> Result<store::users::User, OAuthError
     }
 }
 
-#[tracing::instrument(skip_all, fields(client_id = %client.id))]
+#[tracing::instrument(skip_all, fields(client_id = %m.client.id))]
 pub fn apply(
     conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    client: &Client,
+    m: &Minting,
     credentials: &Credentials,
     requested: Option<&str>,
     caller: &Caller,
 ) -> Result<TokenResponse, OAuthError> {
+    let (issuer, client) = (m.issuer, m.client);
     let scope = decide_password(client, requested)?;
     let now = store::now();
     let outcome = sign_in::check(
@@ -70,9 +68,7 @@ pub fn apply(
     let family = FamilyId::from(store::new_id());
     user_tokens(
         conn,
-        ring,
-        issuer,
-        client,
+        m,
         &UserGrant {
             user: &user,
             scope: &scope,
@@ -87,7 +83,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::{client, user};
+    use crate::store::fixtures::{client, user};
 
     #[test]
     fn the_scope_is_the_request_within_the_policy_or_the_defaults() {

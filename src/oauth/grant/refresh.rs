@@ -2,12 +2,10 @@
 //! works once; presenting a rotated one again revokes its whole family (RFC
 //! 9700 §4.14.2). A refresh may narrow the scope, never widen it.
 
-use super::{active_user, user_tokens, Refusal, TokenResponse, UserGrant};
+use super::{active_user, user_tokens, Minting, Refusal, TokenResponse, UserGrant};
 use crate::crypto::secret;
 use crate::db::DbConn;
-use crate::keys::ring::KeyRing;
 use crate::oauth::error::OAuthError;
-use crate::oauth::issue::Issuer;
 use crate::oauth::scope;
 use crate::store::tokens::{self, Token};
 use crate::store::types::{FamilyId, TokenKind, UserId};
@@ -81,15 +79,14 @@ pub fn decide_refresh(
 
 /// Rotates the presented refresh token and issues its successors. Of two
 /// concurrent refreshes one rotates; the other is a reuse.
-#[tracing::instrument(skip_all, fields(client_id = %client.id))]
+#[tracing::instrument(skip_all, fields(client_id = %m.client.id))]
 pub fn apply(
     conn: &mut DbConn,
-    ring: &KeyRing,
-    issuer: &Issuer,
-    client: &Client,
+    m: &Minting,
     presented: &str,
     requested: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
+    let client = m.client;
     let now = store::now();
     let found = tokens::find_by_digest(conn, &secret::digest(presented))?;
     let user = match found.as_ref().and_then(|t| t.user_id.as_deref()) {
@@ -107,9 +104,7 @@ pub fn apply(
     let user = active_user(user)?;
     user_tokens(
         conn,
-        ring,
-        issuer,
-        client,
+        m,
         &UserGrant {
             user: &user,
             scope: &rotation.scope,
@@ -124,26 +119,22 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::fixtures::{client, user, NOW};
-    use crate::store::types::TokenFormat;
+    use crate::store::fixtures::{client, user, NOW};
 
     fn refresh_token() -> Token {
-        Token {
-            id: "rt1".into(),
-            digest: "d".into(),
-            kind: TokenKind::Refresh,
-            format: TokenFormat::Opaque,
-            client_id: "app".into(),
-            user_id: Some("u1".into()),
-            scope: "openid profile offline_access".into(),
-            family_id: Some("fam".into()),
-            auth_time: Some(NOW - 500),
-            created_at: NOW - 100,
-            expires_at: NOW + 1000,
-            family_expires_at: Some(NOW + 1000),
-            rotated_at: None,
-            revoked_at: None,
-        }
+        let mut t = crate::store::fixtures::access_token(
+            "app",
+            Some("u1"),
+            "openid profile offline_access",
+        );
+        t.id = "rt1".into();
+        t.kind = TokenKind::Refresh;
+        t.family_id = Some("fam".into());
+        t.auth_time = Some(NOW - 500);
+        t.created_at = NOW - 100;
+        t.expires_at = NOW + 1000;
+        t.family_expires_at = Some(NOW + 1000);
+        t
     }
 
     fn decide(t: &Token, requested: Option<&str>) -> Result<Rotation, Refusal> {

@@ -242,42 +242,21 @@ fn curl(issuer: &str, client: &Client) -> Snippet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::types::{AuthMethod, ClientType, ConsentPolicy, TokenFormat};
+    use crate::store::types::{AuthMethod, ClientType};
 
     fn client(public: bool, grants: &str, redirects: &str, scopes: &str) -> Client {
-        Client {
-            id: "kwc_1".into(),
-            name: "Grafana".into(),
-            client_type: if public {
-                ClientType::Public
-            } else {
-                ClientType::Confidential
-            },
-            secret_digest: None,
-            redirect_uris: redirects.parse().unwrap(),
-            post_logout_redirect_uris: Default::default(),
-            grant_types: grants.parse().unwrap(),
-            token_endpoint_auth_method: if public {
-                AuthMethod::None
-            } else {
-                AuthMethod::ClientSecretBasic
-            },
-            allowed_scopes: scopes.parse().unwrap(),
-            default_scopes: Default::default(),
-            require_pkce: false,
-            consent_policy: ConsentPolicy::Once,
-            token_format: TokenFormat::Opaque,
-            access_token_ttl: None,
-            refresh_token_ttl: None,
-            launch_url: None,
-            show_on_portal: false,
-            resource_server: false,
-            admin_capable: false,
-            disabled: false,
-            created_at: 0,
-            updated_at: 0,
-            revision: 0,
+        let mut c = crate::store::fixtures::client("kwc_1");
+        c.name = "Grafana".into();
+        if public {
+            c.client_type = ClientType::Public;
+            c.token_endpoint_auth_method = AuthMethod::None;
         }
+        c.secret_digest = None;
+        c.redirect_uris = redirects.into();
+        c.grant_types = grants.parse().unwrap();
+        c.allowed_scopes = scopes.into();
+        c.default_scopes = Default::default();
+        c
     }
 
     #[test]
