@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod cli;
 mod helpers;
+mod layout;
 mod ops;
 mod pages;
 mod protocol;
