@@ -16,10 +16,10 @@ use crate::store::types::{GrantType, TokenFormat};
 
 pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let (grant, result) = match form_and_client(&req, &body) {
-        Ok((params, presented)) => (
-            request::grant_type(&params).ok(),
-            run(&state, &req, params, presented).await,
-        ),
+        Ok((params, presented)) => {
+            let grant = request::grant_type(&params).ok();
+            (grant, run(&state, &req, grant, params, presented).await)
+        }
         Err(e) => (None, Err(e)),
     };
     record(&state, grant, &result);
@@ -32,6 +32,7 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
 async fn run(
     state: &web::Data<AppState>,
     req: &HttpRequest,
+    grant: Option<GrantType>,
     params: HashMap<String, String>,
     presented: Presented,
 ) -> Result<TokenResponse, OAuthError> {
@@ -39,7 +40,7 @@ async fn run(
         state.published.snapshot().token_issuer().ok_or_else(|| {
             OAuthError::temporarily_unavailable("the issuer is not configured yet")
         })?;
-    if request::grant_type(&params) == Ok(GrantType::ClientCredentials) {
+    if grant == Some(GrantType::ClientCredentials) {
         let hot = client_credentials::HotPath {
             clients: &state.clients,
             db: &state.db,
