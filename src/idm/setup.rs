@@ -2,13 +2,13 @@
 //! issuer, first admin, first signing key) exactly once, from the browser
 //! wizard or `keyward setup`.
 
-use crate::store::types::KeyStatus;
 use diesel::Connection;
 
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey};
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
 use crate::idm::accounts::{self, AccountError};
+use crate::store::types::KeyStatus;
 use crate::store::{self, audit, settings};
 
 pub const SETUP_CODE_PREFIX: &str = "kw_setup_";

@@ -2,11 +2,11 @@
 //! key's retention. Each change bumps `keys_version` in the same transaction,
 //! which is how every instance learns to reload its key ring.
 
-use crate::store::types::KeyStatus;
 use diesel::Connection;
 
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey, KeyError};
 use crate::db::DbConn;
+use crate::store::types::KeyStatus;
 use crate::store::{self, settings};
 
 /// Retired keys stay published this long unless the `key_retention_seconds`

@@ -3,7 +3,6 @@
 //! swapped in atomically, so requests never see half a rotation. Instances that
 //! share a database notice a rotation through the `keys_version` setting.
 
-use crate::store::types::KeyStatus;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
@@ -12,6 +11,7 @@ use serde_json::{json, Value};
 use crate::crypto::jwt::{self, JwtError, LoadedKey, Verified};
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey, KeyError};
 use crate::db::DbConn;
+use crate::store::types::KeyStatus;
 use crate::store::{self, settings};
 
 /// One consistent view of the published keys.

@@ -2,9 +2,9 @@
 //! sees its own tokens, or any token when an admin made it a resource server;
 //! every other answer is `{"active": false}` and nothing else.
 
-use crate::store::types::{TokenFormat, TokenKind};
 use serde_json::{json, Map, Value};
 
+use crate::store::types::{TokenFormat, TokenKind};
 use crate::store::{clients::Client, tokens};
 
 /// The RFC 7662 §2.2 answer for `found`, as `caller` may see it.

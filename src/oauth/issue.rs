@@ -2,7 +2,6 @@
 //! tokens per RFC 9068 (`typ: at+jwt`, the `jti` recorded so they can be
 //! revoked and introspected). Blocking: call it inside a database unit of work.
 
-use crate::store::types::{FamilyId, TokenFormat, TokenKind, UserId, Words};
 use serde_json::json;
 
 use crate::crypto::keys::Algorithm;
@@ -11,6 +10,7 @@ use crate::db::DbConn;
 use crate::idm::site::Lifetimes;
 use crate::keys::ring::{KeyRing, KeyRingError};
 use crate::oidc::id_token;
+use crate::store::types::{FamilyId, TokenFormat, TokenKind, UserId, Words};
 use crate::store::{self, clients::Client, tokens};
 
 /// Who issues tokens: the issuer URL and the server's default lifetimes.

@@ -1,13 +1,13 @@
 //! Registered clients and their policy columns.
 
-use crate::store::types::{
-    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
-};
 use diesel::prelude::*;
 
 use super::{like_pattern, lower, now};
 use crate::db::schema::clients;
 use crate::db::DbConn;
+use crate::store::types::{
+    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = clients)]

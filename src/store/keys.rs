@@ -1,12 +1,12 @@
 //! Signing keys: `active` (signs; one per algorithm), `retired` (still published
 //! for verification), `revoked` (gone from the JWKS at once).
 
-use crate::store::types::{KeyStatus, Kid};
 use diesel::prelude::*;
 
 use super::now;
 use crate::db::schema::signing_keys as keys;
 use crate::db::DbConn;
+use crate::store::types::{KeyStatus, Kid};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = keys)]

@@ -3,10 +3,9 @@
 
 use diesel::prelude::*;
 
-use crate::store::types::{ClientId, FamilyId, TokenFormat, TokenKind, UserId, Words};
-
 use crate::db::schema::tokens;
 use crate::db::DbConn;
+use crate::store::types::{ClientId, FamilyId, TokenFormat, TokenKind, UserId, Words};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Identifiable)]
 #[diesel(table_name = tokens)]

@@ -3,13 +3,13 @@
 //! confidential clients get a `kw_cs_` secret, shown once and stored as a
 //! SHA-256 digest.
 
-use crate::store::types::{
-    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
-};
 use diesel::Connection;
 
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
+use crate::store::types::{
+    AuthMethod, ClientId, ClientType, ConsentPolicy, GrantType, TokenFormat, Words,
+};
 use crate::store::{self, audit, clients, clients::Client};
 
 pub mod redirect_uri;

@@ -1,7 +1,6 @@
 //! `/admin`: the dashboard, with counts, the latest events, the discovery URL
 //! and warnings worth acting on.
 
-use crate::store::types::KeyStatus;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -11,6 +10,7 @@ use crate::app::state::AppState;
 use crate::db::DbError;
 use crate::idm::throttle;
 use crate::oidc::discovery;
+use crate::store::types::KeyStatus;
 use crate::store::{self, audit, keys};
 use crate::util::time;
 use crate::web::page;

@@ -3,7 +3,6 @@
 //! family, with the access tokens issued from it. An unknown token still gets
 //! 200: the caller's goal, that the token not work, is met.
 
-use crate::store::types::TokenKind;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -12,6 +11,7 @@ use crate::app::state::AppState;
 use crate::crypto::secret;
 use crate::db::DbError;
 use crate::oauth::error::OAuthError;
+use crate::store::types::TokenKind;
 use crate::store::{self, audit, tokens};
 
 pub async fn revoke(

@@ -1,8 +1,9 @@
 //! The admin area's gate and dashboard.
 
-use crate::helpers::*;
 use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
+
+use crate::helpers::*;
 
 const MEMBER: &str = "robin";
 const MEMBER_PASSWORD: &str = "quiet-harbour-lamp-88";

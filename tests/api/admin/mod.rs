@@ -1,3 +1,5 @@
+//! The admin area's pages: dashboard, clients, keys, audit, scopes, users, settings.
+
 mod area;
 mod people;
 mod settings;

@@ -2,10 +2,11 @@
 //! account rules, the apps they allowed (revocable), and audit events that
 //! carry the admin's address.
 
-use crate::helpers::*;
 use keyward::idm::accounts::{self, NewAccount};
 use keyward::store;
 use serde_json::Value;
+
+use crate::helpers::*;
 
 fn add_member(app: &TestApp, username: &str, email: Option<&str>) -> store::users::User {
     accounts::create(

@@ -1,10 +1,11 @@
 //! The settings page (organisation name, issuer, default lifetimes), the
 //! "Integrate" panel of an app's page, API keys, and the admin-capable flag.
 
-use crate::helpers::*;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use serde_json::Value;
+
+use crate::helpers::*;
 
 async fn post_settings(
     app: &TestApp,

@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::openapi::Api;
+
 use crate::helpers::*;
 
 fn api_key(app: &TestApp) -> String {

@@ -1,8 +1,9 @@
 //! Client registration through the CLI, as an operator scripts it.
 
-use crate::helpers::*;
 use keyward::crypto::secret;
 use keyward::store;
+
+use crate::helpers::*;
 
 #[test]
 fn a_confidential_client_lives_through_the_cli() {

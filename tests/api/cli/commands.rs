@@ -1,7 +1,8 @@
 //! The `keyward` binary as an operator runs it.
 
-use crate::helpers::*;
 use std::process::Command;
+
+use crate::helpers::*;
 
 #[test]
 fn help_documents_every_subcommand() {

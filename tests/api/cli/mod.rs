@@ -1,2 +1,4 @@
+//! The keyward binary as an operator runs it.
+
 mod clients;
 mod commands;

@@ -1,13 +1,17 @@
+//! Liveness and readiness (also while the database is down), the security
+//! headers every response carries, static assets and unknown paths.
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::*;
 use keyward::app::published::Publisher;
 use keyward::app::state::{AppState, Parts};
 use keyward::db::DatabaseUrl;
 use keyward::db::{self, Db};
 use keyward::keys::ring::{KeyRing, KeySet};
+
+use crate::helpers::*;
 
 /// Serves the app with its pool pointed at `pool_url` (a database that may not
 /// be there); returns the base address.

@@ -1,1 +1,3 @@
+//! Health, readiness, security headers and static assets.
+
 mod health;

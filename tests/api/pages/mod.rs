@@ -1,1 +1,3 @@
+//! The pages people see: setup, sign-in, sessions, the account page.
+
 mod setup_and_sign_in;

@@ -1,9 +1,10 @@
 //! The authorization code flow end to end over HTTP, with a cookie-keeping
 //! client posting the real login and consent forms; refresh rotation; userinfo.
 
-use crate::helpers::*;
 use reqwest::Response;
 use serde_json::Value;
+
+use crate::helpers::*;
 
 async fn userinfo(app: &TestApp, token: &str) -> Response {
     app.http

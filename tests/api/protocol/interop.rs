@@ -3,7 +3,6 @@
 //! ID token verification against the JWKS (RS256 and ES256), refresh and
 //! userinfo against the running server.
 
-use crate::helpers::*;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata,
     CoreUserInfoClaims,
@@ -12,6 +11,8 @@ use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
+
+use crate::helpers::*;
 
 fn rp_http() -> reqwest::Client {
     // Relying parties must not follow redirects from the provider.

@@ -4,7 +4,6 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::helpers::*;
 use keyward::crypto::jwt;
 use keyward::crypto::keys::Algorithm;
 use keyward::keys::lifecycle;
@@ -15,6 +14,8 @@ use openidconnect::core::{
 };
 use openidconnect::{ClientId, IssuerUrl, JsonWebKeySetUrl, Nonce};
 use serde_json::{json, Value};
+
+use crate::helpers::*;
 
 const ISSUER: &str = "http://localhost:8080";
 const FAST_SYNC: (&str, &str) = ("KEYWARD_SYNC_INTERVAL_SECS", "1");

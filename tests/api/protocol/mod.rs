@@ -1,3 +1,7 @@
+//! The protocol endpoints: the code flow, token, introspection, revocation,
+//! userinfo, logout, discovery and keys, and an independent relying-party
+//! library against them.
+
 mod code_flow;
 mod interop;
 mod keys;

@@ -1,12 +1,13 @@
 //! Introspection (RFC 7662), revocation (RFC 7009), RP-initiated logout, the
 //! bearer guard (RFC 6750) and the Prometheus endpoint behind it.
 
-use crate::helpers::*;
 use keyward::crypto::secret;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store;
 use reqwest::Response;
 use serde_json::Value;
+
+use crate::helpers::*;
 
 const BYE: &str = "https://app.example/bye";
 

@@ -1,13 +1,14 @@
 //! POST /token with the client_credentials grant, and the rules every grant
 //! shares: form encoding, client authentication, errors, no-store.
 
-use crate::helpers::*;
 use keyward::crypto::keys::Algorithm;
 use keyward::crypto::secret;
 use keyward::idm::clients::{self, ClientSpec};
 use keyward::store::{self, scopes::Scope};
 use reqwest::Response;
 use serde_json::Value;
+
+use crate::helpers::*;
 
 struct Machine {
     id: String,

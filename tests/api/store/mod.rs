@@ -1,1 +1,3 @@
+//! The store layer's queries on the suite's backend.
+
 mod queries;

@@ -2,13 +2,14 @@
 //! through its query functions (which also proves schema.rs matches the
 //! migrations of that backend).
 
-use crate::helpers::*;
 use keyward::crypto::secret;
 use keyward::db::DbConn;
 use keyward::store::types::{ClientType, KeyStatus, TokenFormat, TokenKind};
 use keyward::store::{
     self, api_keys, audit, clients, codes, consents, keys, now, scopes, settings, tokens, users,
 };
+
+use crate::helpers::*;
 
 fn sample_user(conn: &mut DbConn, name: &str) -> users::User {
     let new = users::NewUser::new(
