@@ -9,9 +9,10 @@ use openssl::ec::{EcGroup, EcKey};
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::symm::{decrypt_aead, encrypt_aead, Cipher};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+
+use super::seal;
 
 /// The JWS algorithms Keyward signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,22 +211,10 @@ impl KeyEncryptionKey {
     /// Encrypts a private key; the kid is bound in as associated data, so a
     /// ciphertext cannot be moved to another key's row.
     pub fn encrypt(&self, kid: &str, plaintext: &[u8]) -> Result<String, KeyError> {
-        let mut nonce = [0u8; 12];
-        openssl::rand::rand_bytes(&mut nonce)?;
-        let mut tag = [0u8; 16];
-        let ct = encrypt_aead(
-            Cipher::aes_256_gcm(),
-            &self.0,
-            Some(&nonce),
-            kid.as_bytes(),
-            plaintext,
-            &mut tag,
-        )?;
-        let mut out = Vec::with_capacity(12 + ct.len() + 16);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ct);
-        out.extend_from_slice(&tag);
-        Ok(format!("{ENCRYPTED_PREFIX}{}", STANDARD.encode(out)))
+        Ok(format!(
+            "{ENCRYPTED_PREFIX}{}",
+            self.seal(kid.as_bytes(), plaintext)?
+        ))
     }
 
     pub fn decrypt(&self, kid: &str, stored: &str) -> Result<Vec<u8>, KeyError> {
@@ -236,23 +225,21 @@ impl KeyEncryptionKey {
         let body = stored
             .strip_prefix(ENCRYPTED_PREFIX)
             .ok_or_else(|| malformed("no encryption prefix"))?;
-        let raw = STANDARD.decode(body).map_err(|_| malformed("not base64"))?;
-        if raw.len() < 12 + 16 {
-            return Err(malformed("too short"));
-        }
-        let (nonce, rest) = raw.split_at(12);
-        let (ct, tag) = rest.split_at(rest.len() - 16);
-        decrypt_aead(
-            Cipher::aes_256_gcm(),
-            &self.0,
-            Some(nonce),
-            kid.as_bytes(),
-            ct,
-            tag,
-        )
-        .map_err(|_| KeyError::WrongEncryptionKey {
-            kid: kid.to_owned(),
+        self.open(kid.as_bytes(), body).map_err(|e| match e {
+            seal::OpenError::Malformed => malformed("not an encrypted value"),
+            seal::OpenError::WrongKey => KeyError::WrongEncryptionKey {
+                kid: kid.to_owned(),
+            },
         })
+    }
+
+    /// Seals any server secret under this key (see [`seal`]).
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<String, openssl::error::ErrorStack> {
+        seal::seal(&self.0, aad, plaintext)
+    }
+
+    pub fn open(&self, aad: &[u8], sealed: &str) -> Result<Vec<u8>, seal::OpenError> {
+        seal::open(&self.0, aad, sealed)
     }
 }
 
