@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use crate::crypto::keys::KeyEncryptionKey;
 pub use crate::db::DatabaseUrl;
 use crate::oidc::discovery::validate_issuer;
+use crate::util::net::TrustedProxies;
 
 /// The default embedded database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "keyward.db";
@@ -36,6 +37,8 @@ pub struct Config {
     pub setup_code: Option<String>,
     /// Serve /metrics without a token (KEYWARD_METRICS_PUBLIC=true).
     pub metrics_public: bool,
+    /// Reverse proxies whose X-Forwarded-For / Forwarded headers are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -131,6 +134,16 @@ impl Config {
                     ))
                 }
             };
+        let trusted_proxies = match get("KEYWARD_TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(v) => TrustedProxies::parse(&v).map_err(|p| {
+                fail(
+                    "KEYWARD_TRUSTED_PROXIES",
+                    v.trim(),
+                    format!("is not accepted: {p}"),
+                )
+            })?,
+        };
         Ok(Config {
             bind,
             database_url,
@@ -142,6 +155,7 @@ impl Config {
             sync_interval_secs,
             setup_code,
             metrics_public,
+            trusted_proxies,
         })
     }
 }
@@ -249,6 +263,11 @@ mod tests {
         let e = config(&[("KEYWARD_SYNC_INTERVAL_SECS", "0")]).unwrap_err();
         assert_eq!(e.var, "KEYWARD_SYNC_INTERVAL_SECS");
         assert!(!config(&[]).unwrap().metrics_public);
+        let e = config(&[("KEYWARD_TRUSTED_PROXIES", "10.0.0.1,nope")]).unwrap_err();
+        assert_eq!(e.var, "KEYWARD_TRUSTED_PROXIES");
+        assert!(e.to_string().contains("'nope'"), "{e}");
+        let ok = config(&[("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap();
+        assert!(!ok.trusted_proxies.is_empty());
         assert!(
             config(&[("KEYWARD_METRICS_PUBLIC", "true")])
                 .unwrap()

@@ -11,12 +11,12 @@ use anyhow::Context;
 use crate::app::config::Config;
 use crate::app::published::{self, Publisher};
 use crate::app::state::AppState;
+use crate::crypto::keys::KeyEncryptionKey;
 use crate::db::{self, Db};
 use crate::idm::setup;
 use crate::keys::ring::{self, KeyRing};
 use crate::store::settings;
-use actix_session::config::CookieContentSecurity;
-use actix_session::storage::CookieSessionStore;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 
@@ -87,27 +87,70 @@ fn spawn_sync(state: AppState) {
     });
 }
 
-/// The key that encrypts session cookies: 64 random bytes made once and kept
-/// in the settings table, so every instance reads every instance's cookies.
-pub fn load_session_key(db: &Db) -> anyhow::Result<Key> {
+/// Where the stored cookie key says it is sealed with the key-encryption key.
+const SEALED_PREFIX: &str = "aes256gcm:";
+const SESSION_KEY_AAD: &[u8] = b"settings.session_key";
+
+/// The key that signs session cookies: 64 random bytes made once and kept in
+/// the settings table, so every instance reads every instance's cookies.
+/// With `KEYWARD_KEY_ENCRYPTION_KEY` set it is kept sealed with that key
+/// (a plain one from before is sealed on this start, once everything else has
+/// opened); a sealed one without that key, or with the wrong one, stops the
+/// start before anything is written. Returns the key and, when it must be
+/// sealed, the value to store.
+pub fn load_session_key(
+    db: &Db,
+    kek: Option<&KeyEncryptionKey>,
+) -> anyhow::Result<(Key, Option<String>)> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::STANDARD;
     let mut conn = db.pool().get().context("opening a database connection")?;
     let fresh = Key::generate();
-    settings::insert_if_absent(
-        &mut conn,
-        settings::SESSION_KEY,
-        &engine.encode(fresh.master()),
-    )
-    .context("storing the session key")?;
+    let fresh_value = match kek {
+        Some(k) => format!(
+            "{SEALED_PREFIX}{}",
+            k.seal(SESSION_KEY_AAD, fresh.master())
+                .context("sealing the session key")?
+        ),
+        None => engine.encode(fresh.master()),
+    };
+    settings::insert_if_absent(&mut conn, settings::SESSION_KEY, &fresh_value)
+        .context("storing the session key")?;
     let stored = settings::get(&mut conn, settings::SESSION_KEY)
         .context("reading the session key")?
         .unwrap_or_default();
-    let bytes = engine
-        .decode(stored)
-        .context("the stored session key is not base64")?;
-    Key::try_from(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("the stored session key is unusable: {e}"))
+    let (bytes, reseal) = match (stored.strip_prefix(SEALED_PREFIX), kek) {
+        (Some(sealed), Some(k)) => (
+            k.open(SESSION_KEY_AAD, sealed).map_err(|_| {
+                anyhow::anyhow!("the stored session key cannot be opened: KEYWARD_KEY_ENCRYPTION_KEY is not the key it was sealed with")
+            })?,
+            None,
+        ),
+        (Some(_), None) => anyhow::bail!(
+            "the stored session key is sealed, but KEYWARD_KEY_ENCRYPTION_KEY is not set"
+        ),
+        (None, kek) => {
+            let bytes = engine
+                .decode(&stored)
+                .context("the stored session key is not base64")?;
+            let reseal = match kek {
+                Some(k) => Some(format!(
+                    "{SEALED_PREFIX}{}",
+                    k.seal(SESSION_KEY_AAD, &bytes).context("sealing the session key")?
+                )),
+                None => None,
+            };
+            (bytes, reseal)
+        }
+    };
+    let key = Key::try_from(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("the stored session key is unusable: {e}"))?;
+    Ok((key, reseal))
+}
+
+/// Whether the cookie key is stored in plain text (no key-encryption key).
+pub fn secrets_in_plain_text(config: &Config) -> bool {
+    config.key_encryption_key.is_none()
 }
 
 /// The link that opens first-run setup, while setup is pending: a fresh
@@ -117,8 +160,12 @@ pub fn setup_link(db: &Db, config: &Config, port: u16) -> anyhow::Result<Option<
     if setup::is_complete(&mut conn)? {
         return Ok(None);
     }
-    let code = setup::issue_code(&mut conn, config.setup_code.as_deref())
-        .context("storing the setup code")?;
+    let Some(code) = setup::issue_code(&mut conn, config.setup_code.as_deref())
+        .context("storing the setup code")?
+    else {
+        tracing::warn!("KEYWARD_SETUP_CODE has been used once already; run `keyward setup-code` for a new setup link");
+        return Ok(None);
+    };
     let base = match &config.issuer {
         Some(issuer) => issuer.clone(),
         None => {
@@ -150,11 +197,16 @@ fn spawn_cleanup(state: AppState) {
                 })
                 .await;
             match result {
-                Ok((0, 0)) => {}
-                Ok((codes, tokens)) => {
-                    tracing::info!(codes, tokens, "deleted expired codes and tokens")
-                }
-                Err(e) => tracing::warn!(error = %e, "deleting expired codes and tokens failed"),
+                Ok(p) if p.is_empty() => {}
+                Ok(p) => tracing::info!(
+                    codes = p.codes,
+                    tokens = p.tokens,
+                    sessions = p.sessions,
+                    counters = p.counters,
+                    audit_events = p.audit_events,
+                    "cleanup deleted expired rows"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cleanup failed"),
             }
         }
     });
@@ -172,14 +224,20 @@ impl Application {
     /// Prepares the database and binds `config.bind` (port 0 picks a free port).
     pub fn build(config: Config) -> anyhow::Result<Self> {
         let db = prepare_database(&config)?;
+        let (session_key, reseal) = load_session_key(&db, config.key_encryption_key.as_ref())?;
         let (keys, published) = load_published(&db, &config)?;
+        if let Some(sealed) = reseal {
+            let mut conn = db.pool().get().context("opening a database connection")?;
+            settings::set(&mut conn, settings::SESSION_KEY, &sealed)
+                .context("sealing the session key")?;
+            tracing::info!("the session key is now stored sealed with KEYWARD_KEY_ENCRYPTION_KEY");
+        }
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener
             .local_addr()
             .context("reading the bound address")?
             .port();
-        let session_key = load_session_key(&db)?;
         let setup_link = setup_link(&db, &config, port)?;
         let state = AppState::new(crate::app::state::Parts {
             config,
@@ -232,15 +290,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let sessions =
-            SessionMiddleware::builder(CookieSessionStore::default(), data.session_key.clone())
-                .cookie_name(crate::web::session::COOKIE_NAME.to_owned())
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Lax)
-                // `Secure` is added per response once the issuer is https.
-                .cookie_secure(false)
-                .cookie_content_security(CookieContentSecurity::Private)
-                .build();
+        let sessions = SessionMiddleware::builder(
+            crate::web::session::store::DbSessionStore::new(data.db.clone()),
+            data.session_key.clone(),
+        )
+        // A browser-session cookie; "Keep me signed in" adds `Max-Age`
+        // (web::session_cookie). Lifetimes are the rows' own.
+        .session_lifecycle(BrowserSession::default())
+        .cookie_name(crate::web::session::COOKIE_NAME.to_owned())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        // `Secure` is added per response once the issuer is https.
+        .cookie_secure(false)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .build();
         // The last `wrap` is the outermost.
         App::new()
             .app_data(data.clone())
@@ -250,7 +313,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             }))
             .wrap(middleware::from_fn(crate::web::setup_gate))
             .wrap(sessions)
-            .wrap(middleware::from_fn(crate::web::secure_session_cookie))
+            .wrap(middleware::from_fn(crate::web::session_cookie))
             .wrap(middleware::from_fn(crate::web::cors))
             .wrap(middleware::from_fn(crate::web::log_request))
             .wrap(crate::web::security_headers())

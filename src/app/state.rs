@@ -33,6 +33,8 @@ pub struct AppState {
     pub token_reader: Batcher<(String, String), Lookup>,
     /// What /metrics reports.
     pub metrics: Arc<crate::app::metrics::Metrics>,
+    /// Runs password checks, bounded, off the pool and the async workers.
+    pub hashes: crate::crypto::hash_pool::HashPool,
 }
 
 /// What an [`AppState`] is built from; the rest it makes itself.
@@ -73,6 +75,7 @@ impl AppState {
             session_key: parts.session_key,
             clients: Arc::new(ClientCache::default()),
             metrics: Arc::default(),
+            hashes: crate::crypto::hash_pool::HashPool::for_this_machine(),
         }
     }
 }

@@ -8,7 +8,8 @@ pub fn setup_code(config: &Config) -> anyhow::Result<()> {
     if crate::idm::setup::is_complete(&mut conn)? {
         anyhow::bail!("setup is already complete");
     }
-    let code = crate::idm::setup::issue_code(&mut conn, None)?;
+    let code = crate::idm::setup::issue_code(&mut conn, None)?
+        .ok_or_else(|| anyhow::anyhow!("no setup code could be made"))?;
     let base = config
         .issuer
         .clone()

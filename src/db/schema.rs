@@ -142,6 +142,7 @@ diesel::table! {
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
     }
 }
 
@@ -158,7 +159,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        secret_digest -> Text,
+        user_id -> Nullable<Text>,
+        data -> Text,
+        persistent -> Bool,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        idle_timeout -> BigInt,
+        expires_at -> BigInt,
+        address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
+        amr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    counters (key) {
+        key -> Text,
+        window_start -> BigInt,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(consents -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> clients (client_id));
 diesel::joinable!(authorization_codes -> clients (client_id));
 diesel::joinable!(tokens -> clients (client_id));
@@ -174,4 +202,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     admin_api_keys,
     audit_events,
+    sessions,
+    counters,
 );

@@ -19,24 +19,53 @@ pub fn is_complete(conn: &mut DbConn) -> diesel::QueryResult<bool> {
 
 /// Makes a new setup code (or takes `preset`, from KEYWARD_SETUP_CODE), stores
 /// its digest, and returns it for printing. The previous code stops working.
-pub fn issue_code(conn: &mut DbConn, preset: Option<&str>) -> diesel::QueryResult<SecretString> {
+/// A preset code that has been spent is not armed again (`None`): it worked
+/// once, and `keyward setup-code` makes a fresh one.
+pub fn issue_code(
+    conn: &mut DbConn,
+    preset: Option<&str>,
+) -> diesel::QueryResult<Option<SecretString>> {
     let code = match preset {
         Some(p) => SecretString::new(p),
         None => secret::generate(SETUP_CODE_PREFIX),
     };
+    if preset.is_some()
+        && settings::get(conn, settings::SETUP_CODE_SPENT)?
+            .is_some_and(|spent| secret::constant_time_eq(&spent, &code.digest()))
+    {
+        return Ok(None);
+    }
     settings::set(conn, settings::SETUP_CODE_DIGEST, &code.digest())?;
-    Ok(code)
+    Ok(Some(code))
 }
 
-/// Whether `presented` is the current setup code (constant-time comparison);
-/// always false once setup is complete.
-pub fn code_is_valid(conn: &mut DbConn, presented: &str) -> diesel::QueryResult<bool> {
-    if presented.is_empty() || is_complete(conn)? {
+/// Spends `presented` if it is the current setup code (constant-time
+/// comparison): true once, for the one request that opens the wizard with it;
+/// false for every later use, and once setup is complete.
+pub fn spend_code(conn: &mut DbConn, presented: &str) -> diesel::QueryResult<bool> {
+    if presented.is_empty() {
         return Ok(false);
     }
-    Ok(match settings::get(conn, settings::SETUP_CODE_DIGEST)? {
-        Some(digest) => secret::matches_digest(presented, &digest),
-        None => false,
+    conn.transaction(|c| {
+        if is_complete(c)? {
+            return Ok(false);
+        }
+        let Some(digest) = settings::get(c, settings::SETUP_CODE_DIGEST)? else {
+            return Ok(false);
+        };
+        if !secret::matches_digest(presented, &digest) {
+            return Ok(false);
+        }
+        // Only the request whose delete takes the row spends it.
+        if !settings::delete_if(c, settings::SETUP_CODE_DIGEST, &digest)? {
+            return Ok(false);
+        }
+        settings::set(c, settings::SETUP_CODE_SPENT, &digest)?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("setup.code_spent", true).target("setup"),
+        )?;
+        Ok(true)
     })
 }
 

@@ -97,6 +97,48 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// How often anonymous noise reaches the audit log: once per address and
+/// kind in this many seconds.
+pub const NOISE_WINDOW_SECS: i64 = 60;
+
+/// Records an event of unauthenticated noise (a refused anonymous API call, a
+/// throttled sign-in) at most once a minute per address and kind. The entry
+/// that opens a minute carries, as `repeats_not_logged`, how many more like it
+/// came in the minute of the entry before. Returns whether it wrote one.
+pub fn record_noise(conn: &mut DbConn, event: NewAuditEvent) -> QueryResult<bool> {
+    let key = format!(
+        "audit:{}:{}",
+        event.action,
+        event.ip.as_deref().unwrap_or("-")
+    );
+    let before = super::counters::get(conn, &key)?;
+    let bumped = super::counters::bump(conn, &key, event.at, NOISE_WINDOW_SECS)?;
+    if bumped.count != 1 {
+        return Ok(false);
+    }
+    let repeats = before.map_or(0, |b| (b.count - 1).max(0));
+    let mut detail = event
+        .detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    detail["repeats_not_logged"] = repeats.into();
+    record(
+        conn,
+        &NewAuditEvent {
+            detail: Some(detail.to_string()),
+            ..event
+        },
+    )?;
+    Ok(true)
+}
+
+/// Deletes events older than `before`; returns how many.
+pub fn purge(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::delete(audit::table.filter(audit::at.lt(before))).execute(conn)
+}
+
 /// Which events to list: an action prefix, an actor, and a page that starts
 /// below the id `before` (newest first).
 #[derive(Debug, Clone, Default)]

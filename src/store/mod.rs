@@ -7,10 +7,12 @@ pub mod audit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod counters;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod keys;
 pub mod scopes;
+pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod types;

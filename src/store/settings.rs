@@ -16,6 +16,15 @@ pub const KEYS_VERSION: &str = "keys_version";
 /// Server-wide token lifetimes in seconds (clients' policies may override).
 pub const DEFAULT_ACCESS_TTL: &str = "default_access_token_ttl";
 pub const DEFAULT_REFRESH_TTL: &str = "default_refresh_token_ttl";
+/// Sessions: seconds of inactivity that end one, and the absolute lifetimes
+/// without and with "Keep me signed in".
+pub const SESSION_IDLE_TIMEOUT: &str = "session_idle_timeout";
+pub const SESSION_LIFETIME: &str = "session_lifetime";
+pub const SESSION_REMEMBER_LIFETIME: &str = "session_remember_lifetime";
+/// Days the audit log keeps an event.
+pub const AUDIT_RETENTION_DAYS: &str = "audit_retention_days";
+/// Set once the setup code has opened the wizard (it works once).
+pub const SETUP_CODE_SPENT: &str = "setup_code_spent";
 /// Bumped when anything the metadata documents or the published settings
 /// show changes (scopes, issuer, organisation name, default lifetimes).
 pub const METADATA_VERSION: &str = "metadata_version";
@@ -95,6 +104,15 @@ pub fn insert_if_absent(conn: &mut DbConn, key: &str, value: &str) -> QueryResul
 
 pub fn delete(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
     Ok(diesel::delete(settings::table.find(key)).execute(conn)? == 1)
+}
+
+/// Deletes `key` only while it holds `value`; true for the one caller that did.
+pub fn delete_if(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<bool> {
+    Ok(
+        diesel::delete(settings::table.find(key).filter(settings::value.eq(value)))
+            .execute(conn)?
+            == 1,
+    )
 }
 
 /// Adds one to an integer setting (missing counts as 0) and returns the new

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod client;
 pub mod error;
 pub mod ops;
 pub mod page;
@@ -260,36 +261,79 @@ pub async fn setup_gate(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// actix-session's `Secure` flag is fixed when the app is built, but the
-/// issuer (and so whether the site is https) may be set later by setup: add
-/// `Secure` to the session cookie whenever the current issuer is https.
-pub async fn secure_session_cookie(
+/// The session cookie's finishing touches, and HSTS: `Secure` (and
+/// `Strict-Transport-Security`) when the issuer is https, or a trusted proxy
+/// says the request was; `Max-Age` for a session kept with "Keep me signed
+/// in" (its id ends in `.r`), so the cookie outlives the browser. A session
+/// store that cannot be reached answers 503, as any database outage does.
+pub async fn session_cookie(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let https = req
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let state = req
         .app_data::<web::Data<crate::app::state::AppState>>()
+        .cloned();
+    let issuer_https = state
+        .as_ref()
         .and_then(|s| s.published.snapshot().issuer.clone())
         .is_some_and(|i| i.starts_with("https://"));
-    let mut res = next.call(req).await?;
-    if https {
-        let headers = res.headers_mut();
-        let cookies: Vec<_> = headers.get_all(header::SET_COOKIE).cloned().collect();
-        if cookies.iter().any(|c| {
-            c.to_str()
-                .is_ok_and(|s| s.starts_with(session::COOKIE_NAME))
-        }) {
-            headers.remove(header::SET_COOKIE);
-            for c in cookies {
-                let value = match c.to_str() {
-                    Ok(s) if s.starts_with(session::COOKIE_NAME) && !s.contains("; Secure") => {
-                        header::HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or(c)
-                    }
-                    _ => c,
-                };
-                headers.append(header::SET_COOKIE, value);
-            }
+    let https = page::is_https(req.request(), issuer_https);
+    let mut res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => {
+            tracing::error!(error = %e, "the session store failed");
+            return Err(PageError::Unavailable(
+                "Keyward cannot reach its database just now. Try again in a moment.".into(),
+            )
+            .into());
         }
+    };
+    if issuer_https {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    let cookies: Vec<_> = res.headers().get_all(header::SET_COOKIE).cloned().collect();
+    let ours = |c: &header::HeaderValue| {
+        c.to_str()
+            .is_ok_and(|s| s.starts_with(session::COOKIE_NAME))
+    };
+    if !cookies.iter().any(ours) {
+        return Ok(res);
+    }
+    let remembered = cookies.iter().filter(|c| ours(c)).any(|c| {
+        c.to_str()
+            .ok()
+            .and_then(|s| s.split(';').next())
+            .is_some_and(|v| v.ends_with(session::store::REMEMBER_SUFFIX))
+    });
+    let max_age = match (remembered, &state) {
+        (true, Some(st)) => st
+            .db
+            .run(|c| crate::idm::site::session_policy(c).map_err(crate::db::DbError::from))
+            .await
+            .map(|p| p.remember_lifetime)
+            .unwrap_or(crate::idm::site::SessionPolicy::default().remember_lifetime),
+        _ => 0,
+    };
+    let headers = res.headers_mut();
+    headers.remove(header::SET_COOKIE);
+    for c in cookies {
+        let value = match c.to_str() {
+            Ok(s) if s.starts_with(session::COOKIE_NAME) => {
+                let mut v = s.to_owned();
+                if max_age > 0 && !v.contains("Max-Age") {
+                    v.push_str(&format!("; Max-Age={max_age}"));
+                }
+                if https && !v.contains("; Secure") {
+                    v.push_str("; Secure");
+                }
+                header::HeaderValue::from_str(&v).unwrap_or(c)
+            }
+            _ => c,
+        };
+        headers.append(header::SET_COOKIE, value);
     }
     Ok(res)
 }

@@ -6,6 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+pub use super::client::{client_ip, is_https};
 use super::session::{self, SignedIn};
 use super::PageError;
 use crate::app::state::AppState;
@@ -63,11 +64,6 @@ pub fn see_other(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
-}
-
-/// The client's address, as the audit log and throttling record it.
-pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// The validator's messages, one per field (the first, when several fail).

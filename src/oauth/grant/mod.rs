@@ -43,11 +43,12 @@ pub struct Minting<'a> {
     pub client: &'a Client,
 }
 
-/// Who is asking, beyond the client: what the password grant throttles by.
+/// Who is asking, beyond the client: for the password grant, the outcome of
+/// its credential check, made before the grant's transaction (bcrypt never
+/// runs while a connection is held).
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
-    pub ip: Option<String>,
-    pub bcrypt_cost: u32,
+    pub sign_in: Option<crate::idm::sign_in::Outcome>,
 }
 
 /// A refused grant: the error to answer and, for a replayed code or a
@@ -87,6 +88,23 @@ impl Refusal {
     }
 }
 
+/// The authenticated client, if it may use `grant`.
+pub fn admit(
+    conn: &mut DbConn,
+    presented: &Presented,
+    grant: GrantType,
+) -> Result<Client, OAuthError> {
+    let client = clients::find(conn, presented.client_id())?
+        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    client_auth::authenticate(&client, presented)?;
+    if !client.allows(grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant} grant"
+        )));
+    }
+    Ok(client)
+}
+
 /// Handles one token request: `params` are the form fields (each at most
 /// once), `presented` the client's credentials. The client is authenticated
 /// first, then the grant type is checked against its registration, then the
@@ -103,15 +121,8 @@ pub fn handle(
     presented: &Presented,
     caller: &Caller,
 ) -> Result<TokenResponse, OAuthError> {
-    let client = clients::find(conn, presented.client_id())?
-        .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
-    client_auth::authenticate(&client, presented)?;
     let grant = request::grant_type(params)?;
-    if !client.allows(grant) {
-        return Err(OAuthError::unauthorized_client(format!(
-            "this client may not use the {grant} grant"
-        )));
-    }
+    let client = admit(conn, presented, grant)?;
     let request = TokenRequest::parse(grant, params)?;
     let m = Minting {
         ring,
@@ -144,17 +155,9 @@ pub fn handle(
                 refresh_token,
                 scope,
             } => refresh::apply(c, &m, refresh_token, scope.as_deref()),
-            TokenRequest::Password {
-                username,
-                password,
-                scope,
-            } => password::apply(
-                c,
-                &m,
-                &password::Credentials { username, password },
-                scope.as_deref(),
-                caller,
-            ),
+            TokenRequest::Password { scope, .. } => {
+                password::apply(c, &m, scope.as_deref(), caller)
+            }
         });
         Ok::<_, diesel::result::Error>(())
     })?;

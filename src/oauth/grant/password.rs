@@ -4,7 +4,7 @@
 
 use super::{user_tokens, Minting, TokenResponse, UserGrant};
 use crate::db::DbConn;
-use crate::idm::sign_in::{self, Attempt, Outcome};
+use crate::idm::sign_in::{self, Outcome};
 use crate::oauth::error::OAuthError;
 use crate::oauth::issue::{self};
 use crate::oauth::scope;
@@ -12,11 +12,6 @@ use crate::store::types::FamilyId;
 use crate::store::{self, clients::Client};
 
 use super::Caller;
-
-pub struct Credentials<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-}
 
 /// The scope a password grant gives `client` for this request.
 pub fn decide_password(
@@ -39,6 +34,9 @@ pub fn decide_sign_in(outcome: Outcome) -> Result<store::users::User, OAuthError
             "too many failed sign-ins; try again in {} minutes",
             sign_in::minutes(wait)
         ))),
+        Outcome::Busy => Err(OAuthError::temporarily_unavailable(
+            "password checks are saturated; try again shortly",
+        )),
     }
 }
 
@@ -46,24 +44,16 @@ pub fn decide_sign_in(outcome: Outcome) -> Result<store::users::User, OAuthError
 pub fn apply(
     conn: &mut DbConn,
     m: &Minting,
-    credentials: &Credentials,
     requested: Option<&str>,
     caller: &Caller,
 ) -> Result<TokenResponse, OAuthError> {
     let (issuer, client) = (m.issuer, m.client);
     let scope = decide_password(client, requested)?;
     let now = store::now();
-    let outcome = sign_in::check(
-        conn,
-        &Attempt {
-            username: credentials.username,
-            password: credentials.password,
-            ip: caller.ip.as_deref(),
-            bcrypt_cost: caller.bcrypt_cost,
-            detail: Some(serde_json::json!({ "grant": "password", "client": client.id })),
-        },
-        now,
-    )?;
+    let outcome = caller
+        .sign_in
+        .clone()
+        .ok_or_else(|| OAuthError::server_error("the credentials were not checked"))?;
     let user = decide_sign_in(outcome)?;
     let family = FamilyId::from(store::new_id());
     user_tokens(

@@ -28,6 +28,14 @@ pub struct SettingsForm {
     pub default_access_token_ttl: String,
     #[serde(default)]
     pub default_refresh_token_ttl: String,
+    #[serde(default)]
+    pub session_idle_timeout: String,
+    #[serde(default)]
+    pub session_lifetime: String,
+    #[serde(default)]
+    pub session_remember_lifetime: String,
+    #[serde(default)]
+    pub audit_retention_days: String,
     #[serde(default, skip_serializing)]
     pub csrf_token: String,
 }
@@ -39,6 +47,10 @@ impl SettingsForm {
             issuer: s.issuer.clone().unwrap_or_default(),
             default_access_token_ttl: s.default_access_token_ttl.to_string(),
             default_refresh_token_ttl: s.default_refresh_token_ttl.to_string(),
+            session_idle_timeout: s.session_idle_timeout.to_string(),
+            session_lifetime: s.session_lifetime.to_string(),
+            session_remember_lifetime: s.session_remember_lifetime.to_string(),
+            audit_retention_days: s.audit_retention_days.to_string(),
             csrf_token: String::new(),
         }
     }
@@ -90,6 +102,18 @@ fn seconds(field: &str, value: &str) -> Result<i64, (String, String)> {
     })
 }
 
+/// A whole number, or nothing (left as it is) when the field is empty.
+fn optional(field: &str, value: &str) -> Result<Option<i64>, (String, String)> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    value
+        .trim()
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| (field.to_owned(), "Give a whole number.".to_owned()))
+}
+
 pub async fn save(
     state: web::Data<AppState>,
     session: Session,
@@ -117,6 +141,19 @@ pub async fn save(
         Ok(v) => v,
         Err((f, m)) => return refuse(f, m),
     };
+    let mut numbers = [None; 4];
+    for (slot, (field, value)) in numbers.iter_mut().zip([
+        ("session_idle_timeout", &form.session_idle_timeout),
+        ("session_lifetime", &form.session_lifetime),
+        ("session_remember_lifetime", &form.session_remember_lifetime),
+        ("audit_retention_days", &form.audit_retention_days),
+    ]) {
+        match optional(field, value) {
+            Ok(v) => *slot = v,
+            Err((f, m)) => return refuse(f, m),
+        }
+    }
+    let [idle, lifetime, remember, retention] = numbers;
     let fixed_issuer = state.config.issuer.is_some();
     let (f, actor, st) = (form.clone(), actor(&admin, &req), state.clone());
     let saved = state
@@ -127,6 +164,10 @@ pub async fn save(
                 issuer: (!fixed_issuer).then_some(f.issuer.as_str()),
                 default_access_token_ttl: access,
                 default_refresh_token_ttl: refresh,
+                session_idle_timeout: idle,
+                session_lifetime: lifetime,
+                session_remember_lifetime: remember,
+                audit_retention_days: retention,
             };
             let saved = site::save(c, &changes, &actor);
             if saved.is_ok() {

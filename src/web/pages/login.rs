@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::app::state::AppState;
-use crate::db::DbError;
 use crate::idm::sign_in::{self, Attempt, Outcome};
 use crate::store;
 use crate::web::page::{self, see_other};
@@ -73,6 +72,8 @@ pub struct LoginForm {
     username: String,
     password: String,
     return_to: Option<String>,
+    /// "Keep me signed in" (a checkbox: present when ticked).
+    remember: Option<String>,
 }
 
 pub async fn submit(
@@ -84,32 +85,34 @@ pub async fn submit(
     session::check_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let return_to = session::safe_return_to(form.return_to.as_deref());
-    let ip = page::client_ip(&req);
-    let cost = state.config.bcrypt_cost;
     let username = form.username.trim().to_owned();
-    let name = username.clone();
-    let outcome = state
-        .db
-        .run(move |c| -> Result<Outcome, DbError> {
-            let attempt = Attempt {
-                username: &name,
-                password: &form.password,
-                ip: ip.as_deref(),
-                bcrypt_cost: cost,
-                detail: None,
-            };
-            Ok(sign_in::check(c, &attempt, store::now())?)
-        })
-        .await?;
-    state.metrics.login(match &outcome {
-        Outcome::SignedIn(_) => "success",
-        Outcome::Wrong => "failure",
-        Outcome::Locked(_) => "throttled",
-    });
+    let remember = form.remember.is_some();
+    let attempt = Attempt {
+        username: username.clone(),
+        password: form.password,
+        ip: page::client_ip(&req),
+        bcrypt_cost: state.config.bcrypt_cost,
+        detail: None,
+    };
+    let outcome = sign_in::check(&state.db, &state.hashes, attempt).await?;
+    state.metrics.login(outcome.label());
     match outcome {
         Outcome::SignedIn(user) => {
-            session::sign_in(&session, &user, store::now());
+            let start = session::Start::from_request(&req, remember, vec!["pwd"]);
+            session::sign_in(&session, &user, store::now(), &start);
             Ok(see_other(return_to.as_deref().unwrap_or("/")))
+        }
+        Outcome::Busy => {
+            let mut res = login_page(
+                &state,
+                &session,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &username,
+                return_to.as_deref(),
+                Some("Many people are signing in right now. Wait a moment and try again."),
+            )?;
+            retry_after(&mut res, sign_in::BUSY_RETRY_SECS);
+            Ok(res)
         }
         Outcome::Wrong => login_page(
             &state,
@@ -125,15 +128,24 @@ pub async fn submit(
                 "Too many failed sign-ins for this account or from your network. For your safety, sign-in is paused: try again in {minutes} minute{}.",
                 if minutes == 1 { "" } else { "s" }
             );
-            login_page(
+            let mut res = login_page(
                 &state,
                 &session,
                 StatusCode::TOO_MANY_REQUESTS,
                 &username,
                 return_to.as_deref(),
                 Some(&message),
-            )
+            )?;
+            retry_after(&mut res, wait);
+            Ok(res)
         }
+    }
+}
+
+fn retry_after(res: &mut HttpResponse, secs: i64) {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.max(1).to_string()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
     }
 }
 

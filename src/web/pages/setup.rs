@@ -103,7 +103,7 @@ pub async fn show(
         let code = code.to_owned();
         let valid = state
             .db
-            .run(move |c| setup::code_is_valid(c, &code).map_err(DbError::from))
+            .run(move |c| setup::spend_code(c, &code).map_err(DbError::from))
             .await?;
         if !valid {
             return Err(no_code());
@@ -347,7 +347,8 @@ pub async fn finish(
                 .setup_complete
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::info!(admin = %done.admin.username, issuer = %done.issuer, "setup complete");
-            session::sign_in(&session, &done.admin, crate::store::now());
+            let start = session::Start::from_request(&req, false, vec!["pwd"]);
+            session::sign_in(&session, &done.admin, crate::store::now(), &start);
             let _ = session.insert(
                 DONE,
                 Done {

@@ -22,6 +22,9 @@ pub fn error_response(e: &OAuthError) -> HttpResponse {
     if status == StatusCode::UNAUTHORIZED {
         res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"keyward\""));
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.insert_header((header::RETRY_AFTER, "2"));
+    }
     res.json(json!({ "error": e.code, "error_description": e.description }))
 }
 

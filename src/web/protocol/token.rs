@@ -8,10 +8,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::form::{error_response, form_and_client, no_store_json};
 use crate::app::state::AppState;
 use crate::db::DbError;
+use crate::idm::sign_in;
 use crate::oauth::client_auth::Presented;
 use crate::oauth::error::OAuthError;
 use crate::oauth::grant::{self, client_credentials, Caller, TokenResponse};
-use crate::oauth::request;
+use crate::oauth::request::{self, TokenRequest};
 use crate::store::types::{GrantType, TokenFormat};
 
 pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -54,11 +55,11 @@ async fn run(
             return Ok(response);
         }
     }
+    let mut caller = Caller::default();
+    if grant == Some(GrantType::Password) {
+        caller.sign_in = Some(check_password(state, req, &params, &presented).await?);
+    }
     let st = state.clone();
-    let caller = Caller {
-        ip: crate::web::page::client_ip(req),
-        bcrypt_cost: state.config.bcrypt_cost,
-    };
     state
         .db
         .run(move |c| {
@@ -67,6 +68,38 @@ async fn run(
             ))
         })
         .await?
+}
+
+/// The password grant's credential check, for an authenticated client that
+/// may use the grant, made before (and outside) the grant's transaction.
+async fn check_password(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+    presented: &Presented,
+) -> Result<sign_in::Outcome, OAuthError> {
+    let request = TokenRequest::parse(GrantType::Password, params)?;
+    let TokenRequest::Password {
+        username, password, ..
+    } = request
+    else {
+        return Err(OAuthError::server_error("not a password request"));
+    };
+    let who = presented.clone();
+    let client = state
+        .db
+        .run(move |c| Ok::<_, DbError>(grant::admit(c, &who, GrantType::Password)))
+        .await??;
+    let attempt = sign_in::Attempt {
+        username,
+        password,
+        ip: crate::web::page::client_ip(req),
+        bcrypt_cost: state.config.bcrypt_cost,
+        detail: Some(serde_json::json!({ "grant": "password", "client": client.id })),
+    };
+    let outcome = sign_in::check(&state.db, &state.hashes, attempt).await?;
+    state.metrics.login(outcome.label());
+    Ok(outcome)
 }
 
 /// Counts the outcome for /metrics. Label values come from a fixed set, never

@@ -1,7 +1,10 @@
-//! The login session (an encrypted actix-session cookie), CSRF tokens, flash
-//! messages, and the signed-in user. A session names the user and the user's
-//! session epoch; bumping the epoch (password change, disabling, "sign out
-//! everywhere") ends every session issued before.
+//! The login session (actix-session over the `sessions` table, see
+//! [`store`]), CSRF tokens, flash messages, and the signed-in user. A session
+//! names the user and the user's session epoch; bumping the epoch (password
+//! change, disabling, "sign out everywhere") ends every session issued before,
+//! on top of the rows those actions delete.
+
+pub mod store;
 
 use actix_session::Session;
 use actix_web::web;
@@ -15,9 +18,8 @@ use crate::crypto::secret::constant_time_eq;
 use crate::store::users::{self, User};
 
 pub const COOKIE_NAME: &str = "keyward_session";
-const USER_ID: &str = "uid";
+use store::entry::{AUTH_TIME, USER_ID};
 const EPOCH: &str = "epoch";
-const AUTH_TIME: &str = "auth_time";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -62,15 +64,63 @@ pub struct SignedIn {
     pub auth_time: i64,
 }
 
+/// How a session began, for the session list.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// "Keep me signed in": the cookie outlives the browser.
+    pub remember: bool,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+    /// RFC 8176 methods, e.g. `["pwd"]`.
+    pub amr: Vec<&'static str>,
+}
+
+impl Start {
+    /// A start from this request: its client address and user agent.
+    pub fn from_request(
+        req: &actix_web::HttpRequest,
+        remember: bool,
+        amr: Vec<&'static str>,
+    ) -> Self {
+        Start {
+            remember,
+            address: super::client::client_ip(req),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(300).collect()),
+            amr,
+        }
+    }
+}
+
 /// Starts a session for `user`: a new session id (against fixation), the
 /// user's epoch, the authentication time, and a fresh CSRF token.
-pub fn sign_in(session: &Session, user: &User, auth_time: i64) {
+pub fn sign_in(session: &Session, user: &User, auth_time: i64, start: &Start) {
+    use store::entry;
     session.renew();
     session.clear();
     let _ = session.insert(USER_ID, &user.id);
     let _ = session.insert(EPOCH, user.session_epoch);
     let _ = session.insert(AUTH_TIME, auth_time);
     let _ = session.insert(CSRF, random_token());
+    let _ = session.insert(entry::REMEMBER, start.remember);
+    let _ = session.insert(entry::AMR, &start.amr);
+    if let Some(a) = &start.address {
+        let _ = session.insert(entry::ADDRESS, a);
+    }
+    if let Some(ua) = &start.user_agent {
+        let _ = session.insert(entry::USER_AGENT, ua);
+    }
+}
+
+/// The public id of this session's row (absent on the request that started it).
+pub fn session_id(session: &Session) -> Option<String> {
+    session
+        .get::<String>(store::entry::SESSION_ID)
+        .ok()
+        .flatten()
 }
 
 pub fn sign_out(session: &Session) {

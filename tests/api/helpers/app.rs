@@ -46,6 +46,22 @@ pub fn browser() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// A browser whose requests a trusted proxy (the test's 127.0.0.1) forwards
+/// for `ip`: for tests with `KEYWARD_TRUSTED_PROXIES=127.0.0.1`.
+pub fn browser_from(ip: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        reqwest::header::HeaderValue::from_str(ip).expect("an address"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("an HTTP client")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
