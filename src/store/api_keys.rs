@@ -15,6 +15,8 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When the key stops working by itself; `None` for never.
+    pub expires_at: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, key: &ApiKey) -> QueryResult<()> {

@@ -32,16 +32,26 @@ async fn keys_page(
 ) -> Result<HttpResponse, PageError> {
     let all = state
         .db
-        .run(|c| store::api_keys::list(c).map_err(DbError::from))
+        .run(|c| api_keys::list(c, store::now()).map_err(DbError::from))
         .await?;
     let rows: Vec<_> = all
         .iter()
-        .map(|k| {
+        .map(|v| {
+            let k = &v.key;
             json!({
                 "id": k.id, "name": k.name,
                 "created": time::rfc3339(k.created_at),
                 "last_used": k.last_used_at.map(time::rfc3339),
+                "expires": k.expires_at.map(time::rfc3339),
+                "owner": v.owner.clone().unwrap_or_else(|| {
+                    if k.created_by.as_deref() == Some(api_keys::CLI_OWNER) {
+                        "no person (made with the CLI)".into()
+                    } else {
+                        "a deleted person".into()
+                    }
+                }),
                 "revoked": k.revoked_at.is_some(),
+                "state": v.state.describe(),
             })
         })
         .collect();
@@ -80,6 +90,9 @@ pub struct CreateForm {
     csrf_token: String,
     #[serde(default)]
     name: String,
+    /// Days until the key stops working; empty for never.
+    #[serde(default)]
+    expires_in_days: String,
 }
 
 pub async fn create(
@@ -91,10 +104,24 @@ pub async fn create(
 ) -> Result<HttpResponse, PageError> {
     session::check_csrf(&session, &form.csrf_token)?;
     let (name, actor) = (form.name.clone(), actor(&admin, &req));
-    let created = state
-        .db
-        .run(move |c| Ok::<_, DbError>(api_keys::create(c, &name, &actor)))
-        .await?;
+    let expires = match form.expires_in_days.trim() {
+        "" => Ok(None),
+        d => d
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiKeyError::Invalid {
+                message: "Give the expiry as a whole number of days, or leave it empty.".into(),
+            }),
+    };
+    let created = match expires {
+        Ok(days) => {
+            state
+                .db
+                .run(move |c| Ok::<_, DbError>(api_keys::create(c, &name, days, &actor)))
+                .await?
+        }
+        Err(e) => Err(e),
+    };
     match created {
         Ok((row, key)) => {
             let _ = session.insert(NEW_KEY, key.expose().to_owned());

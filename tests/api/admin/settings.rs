@@ -281,7 +281,11 @@ async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
     // Created: shown once; it opens the API.
     let res = http
         .post(app.url("/admin/apikeys"))
-        .form(&[("csrf_token", token.as_str()), ("name", "terraform")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "terraform"),
+            ("expires_in_days", "30"),
+        ])
         .send()
         .await
         .unwrap();
@@ -303,7 +307,10 @@ async fn api_keys_are_created_once_shown_and_revoked_after_confirmation() {
     };
     assert_eq!(status(key.clone()).await, 200);
     let (_, html) = get_html(&http, &app.url("/admin/apikeys")).await;
-    assert!(!html.contains(">never<"), "last use shown: {html}");
+    assert!(
+        !html.contains(">never<"),
+        "last use and expiry shown: {html}"
+    );
     // Revoke: a confirmation page, then the POST.
     let id = store::api_keys::list(&mut app.db.conn()).unwrap()[0]
         .id

@@ -599,6 +599,7 @@ fn api_keys_are_found_by_digest_until_revoked() {
         created_at: now(),
         last_used_at: None,
         revoked_at: None,
+        expires_at: Some(now() + 86_400),
     };
     api_keys::insert(&mut conn, &key).unwrap();
     assert_eq!(
