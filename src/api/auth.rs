@@ -132,18 +132,34 @@ pub async fn audit_calls(
     }
     let actor = res.request().extensions().get::<Actor>().cloned();
     let status = res.status().as_u16();
-    let mut event = store::audit::NewAuditEvent::new("api.call", status < 400)
-        .target(route)
-        .ip(ip)
-        .detail(serde_json::json!({ "status": status, "path": path }));
+    let anonymous_refusal = actor.is_none() && status >= 400;
+    let mut event = store::audit::NewAuditEvent::new(
+        if anonymous_refusal {
+            "api.refused"
+        } else {
+            "api.call"
+        },
+        status < 400,
+    )
+    .target(route)
+    .ip(ip)
+    .detail(serde_json::json!({ "status": status, "path": path }));
     if let Some(a) = actor {
         event = event.actor(a.id);
     }
-    if let Err(e) = state
-        .db
-        .run(move |c| store::audit::record(c, &event).map_err(DbError::from))
-        .await
-    {
+    if anonymous_refusal {
+        state.metrics.api_refused();
+    }
+    // Calls nobody authenticated are noise anyone can make: they reach the
+    // log at most once a minute per address (metrics count every one).
+    let write = move |c: &mut crate::db::DbConn| {
+        if anonymous_refusal {
+            store::audit::record_noise(c, event).map(|_| ())
+        } else {
+            store::audit::record(c, &event)
+        }
+    };
+    if let Err(e) = state.db.run(move |c| write(c).map_err(DbError::from)).await {
         tracing::error!(error = %e, "recording an admin API call in the audit log failed");
     }
     Ok(res)

@@ -48,6 +48,7 @@ pub struct Metrics {
     consents: Family,
     introspections: Family,
     revocations: Family,
+    api_refused: Family,
     requests: Mutex<BTreeMap<(String, String), Histogram>>,
 }
 
@@ -93,6 +94,11 @@ impl Metrics {
     pub fn revocation(&self, revoked: bool) {
         self.revocations
             .add(&[if revoked { "true" } else { "false" }]);
+    }
+
+    /// An admin API call refused before anyone was authenticated.
+    pub fn api_refused(&self) {
+        self.api_refused.add(&[]);
     }
 
     /// One request served by `route` (the matched pattern) with `status`.
@@ -152,6 +158,13 @@ impl Metrics {
             "Revocation requests, by whether they ended a live token.",
             &["revoked"],
             &self.revocations.snapshot(),
+        );
+        counter(
+            &mut out,
+            "keyward_api_refused_total",
+            "Admin API calls refused without a valid credential.",
+            &[],
+            &self.api_refused.snapshot(),
         );
 
         let _ = writeln!(
@@ -226,7 +239,11 @@ fn counter(
             .zip(values)
             .map(|(l, v)| format!("{l}=\"{}\"", escape(v)))
             .collect();
-        let _ = writeln!(out, "{name}{{{}}} {n}", pairs.join(","));
+        if pairs.is_empty() {
+            let _ = writeln!(out, "{name} {n}");
+        } else {
+            let _ = writeln!(out, "{name}{{{}}} {n}", pairs.join(","));
+        }
     }
 }
 

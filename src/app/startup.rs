@@ -148,11 +148,6 @@ pub fn load_session_key(
     Ok((key, reseal))
 }
 
-/// Whether the cookie key is stored in plain text (no key-encryption key).
-pub fn secrets_in_plain_text(config: &Config) -> bool {
-    config.key_encryption_key.is_none()
-}
-
 /// The link that opens first-run setup, while setup is pending: a fresh
 /// setup code (or KEYWARD_SETUP_CODE) on the issuer, or on the bound address.
 pub fn setup_link(db: &Db, config: &Config, port: u16) -> anyhow::Result<Option<String>> {

@@ -41,6 +41,8 @@ pub enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+    /// Forget a user's failed sign-ins, so they may sign in again at once.
+    Unlock { username: String },
 }
 
 pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
@@ -81,7 +83,15 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Passwd { username, generate } => {
             let user = accounts::find_by_username(&mut conn, &username)?;
             let (password, generated) = password_input(generate)?;
-            accounts::set_password(&mut conn, &user, &password, &password, cost, &Actor::cli())?;
+            accounts::set_password(
+                &mut conn,
+                &user,
+                &password,
+                &password,
+                cost,
+                &Actor::cli(),
+                None,
+            )?;
             println!(
                 "password changed for {}; their sessions have ended",
                 user.username
@@ -126,6 +136,17 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             let user = accounts::find_by_username(&mut conn, &username)?;
             accounts::set_disabled(&mut conn, &user, false, &Actor::cli())?;
             println!("enabled {}", user.username);
+        }
+        UserCommand::Unlock { username } => {
+            let user = accounts::find_by_username(&mut conn, &username)?;
+            if accounts::unlock(&mut conn, &user, &Actor::cli())? {
+                println!(
+                    "unlocked {}: their failed sign-ins are forgotten",
+                    user.username
+                );
+            } else {
+                println!("{} had no failed sign-ins", user.username);
+            }
         }
     }
     Ok(())

@@ -73,7 +73,7 @@ fn connect_sqlite(path: &str) -> Result<SqliteConnection, ConnectError> {
     // opened at the same moment must wait for it rather than fail.
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+         PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
     ))
     .map_err(|e| fail(e.to_string()))?;
     Ok(conn)

@@ -160,7 +160,9 @@ pub fn create(
     })
 }
 
-/// Sets a new password (checked against the rules) and ends the user's sessions.
+/// Sets a new password (checked against the rules) and ends the user's
+/// sessions, except `keep` (the public id of the session that made the
+/// change, when the person changed their own).
 #[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub fn set_password(
     conn: &mut DbConn,
@@ -169,6 +171,7 @@ pub fn set_password(
     confirmation: &str,
     cost: u32,
     actor: &audit::Actor,
+    keep: Option<&str>,
 ) -> Result<(), AccountError> {
     let mut identity = vec![user.username.as_str()];
     identity.extend(user.email.as_deref());
@@ -177,6 +180,7 @@ pub fn set_password(
     let hash = password::hash(new_password, cost)?;
     conn.transaction(|c| {
         users::set_password(c, &user.id, &hash)?;
+        store::sessions::delete_all_for_user(c, &user.id, keep)?;
         audit::record(
             c,
             &audit::NewAuditEvent::new("user.password", true)
@@ -205,6 +209,7 @@ pub fn set_disabled(
         users::set_disabled(c, &user.id, disabled)?;
         if disabled {
             store::tokens::revoke_for_user(c, &user.id, store::now())?;
+            store::sessions::delete_all_for_user(c, &user.id, None)?;
         }
         let action = if disabled {
             "user.disable"
@@ -218,6 +223,27 @@ pub fn set_disabled(
                 .target(user.id.clone()),
         )?;
         Ok(())
+    })
+}
+
+/// Forgets the account's failed sign-ins (an admin's "unlock"); true if it
+/// had any. Audited either way.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
+pub fn unlock(
+    conn: &mut DbConn,
+    user: &users::User,
+    actor: &audit::Actor,
+) -> Result<bool, AccountError> {
+    conn.transaction(|c| {
+        let had = crate::idm::throttle::clear(c, user.id.as_str())?;
+        audit::record(
+            c,
+            &audit::NewAuditEvent::new("user.unlock", true)
+                .by(actor)
+                .target(user.id.clone())
+                .detail(serde_json::json!({ "had_failures": had })),
+        )?;
+        Ok(had)
     })
 }
 

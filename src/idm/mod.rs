@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod clients;
 pub mod scopes;
+pub mod sessions;
 pub mod setup;
 pub mod sign_in;
 pub mod site;

@@ -70,6 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::users::show::revoke_consent),
         )
         .route(
+            "/admin/users/{id}/sessions/{session}/end",
+            web::post().to(admin::users::show::end_session),
+        )
+        .route(
             "/admin/users/{id}/{step}",
             web::post().to(admin::users::show::act),
         )
@@ -146,6 +150,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/sign-out-everywhere",
             web::post().to(pages::account::sign_out_everywhere),
+        )
+        .route(
+            "/account/sessions/{id}/end",
+            web::post().to(pages::account::end_session),
         )
         .route(
             "/account/consents/revoke",

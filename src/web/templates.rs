@@ -11,6 +11,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("error.html", include_str!("../../templates/error.html")),
     (
+        "sessions.html",
+        include_str!("../../templates/sessions.html"),
+    ),
+    (
         "pages/setup/steps.html",
         include_str!("../../templates/pages/setup/steps.html"),
     ),

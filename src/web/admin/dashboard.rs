@@ -90,7 +90,16 @@ pub async fn dashboard(
             .as_deref()
             .map(|i| discovery::endpoint(i, "/.well-known/openid-configuration")),
     );
-    ctx.insert("warnings", &warnings(issuer.as_deref(), &o.keys, now));
+    let mut warnings = warnings(issuer.as_deref(), &o.keys, now);
+    if state.config.key_encryption_key.is_none() {
+        warnings.push(
+            "Signing keys and the session-cookie key are stored in plain text in the database: \
+             anyone with a copy of it can sign tokens. Set KEYWARD_KEY_ENCRYPTION_KEY (32 random \
+             bytes, hex or base64) and restart to store them encrypted."
+                .into(),
+        );
+    }
+    ctx.insert("warnings", &warnings);
     let events: Vec<_> = o
         .events
         .iter()

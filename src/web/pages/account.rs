@@ -12,7 +12,7 @@ use crate::app::state::AppState;
 use crate::crypto::password;
 use crate::db::DbError;
 use crate::idm::accounts::{self, AccountError};
-use crate::store::{audit, consents, users};
+use crate::store::{self, audit, consents, users};
 use crate::web::page::{self, see_other};
 use crate::web::pages::login::CsrfForm;
 use crate::web::session::{self, SignedIn};
@@ -48,10 +48,17 @@ async fn account_page(
     errors: HashMap<&'static str, String>,
 ) -> Result<HttpResponse, PageError> {
     let id = user.user.id.clone();
-    let granted = state
+    let current = session::session_id(session);
+    let (granted, sessions) = state
         .db
-        .run(move |c| consents::list_for_user(c, &id).map_err(DbError::from))
+        .run(move |c| -> Result<_, DbError> {
+            Ok((
+                consents::list_for_user(c, &id)?,
+                crate::idm::sessions::list(c, &id, current.as_deref(), crate::store::now())?,
+            ))
+        })
         .await?;
+    let sessions: Vec<_> = sessions.iter().map(session::view_json).collect();
     let granted: Vec<_> = granted
         .iter()
         .map(|g| json!({ "client_id": g.consent.client_id, "client_name": g.client_name, "scopes": g.consent.scopes }))
@@ -66,6 +73,7 @@ async fn account_page(
     let mut ctx = page::context(state, session, Some(user));
     ctx.insert("profile", &profile);
     ctx.insert("consents", &granted);
+    ctx.insert("sessions", &sessions);
     ctx.insert("errors", &errors);
     page::render_status(state, status, "pages/account.html", &ctx)
 }
@@ -176,6 +184,7 @@ pub async fn change_password(
     let u = user.user.clone();
     let cost = state.config.bcrypt_cost;
     let actor = audit::Actor::new(u.id.clone(), page::client_ip(&req));
+    let this_session = session::session_id(&session);
     let result = state
         .db
         .run(
@@ -203,6 +212,7 @@ pub async fn change_password(
                     &form.new_password_confirmation,
                     cost,
                     &actor,
+                    this_session.as_deref(),
                 ) {
                     Ok(()) => Ok(Ok(users::find(c, &u.id)?
                         .map(|x| x.session_epoch)
@@ -258,6 +268,7 @@ pub async fn sign_out_everywhere(
         .db
         .run(move |c| -> Result<(), DbError> {
             users::bump_session_epoch(c, &id)?;
+            store::sessions::delete_all_for_user(c, &id, None)?;
             audit::record(
                 c,
                 &audit::NewAuditEvent::new("user.sign_out_everywhere", true)
@@ -271,6 +282,41 @@ pub async fn sign_out_everywhere(
     session::sign_out(&session);
     session::set_flash(&session, "You are signed out everywhere.");
     Ok(see_other("/login"))
+}
+
+/// Signs out one of the person's sessions (this one included).
+pub async fn end_session(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = match posted_by_user(&state, &session, &form.csrf_token).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let target = path.into_inner();
+    let this_one = session::session_id(&session).as_deref() == Some(target.as_str());
+    let id = user.user.id.clone();
+    let actor = audit::Actor::new(id.to_string(), page::client_ip(&req));
+    let ended = state
+        .db
+        .run(move |c| crate::idm::sessions::end(c, &id, &target, &actor).map_err(DbError::from))
+        .await?;
+    if this_one {
+        session::sign_out(&session);
+        return Ok(see_other("/login"));
+    }
+    session::set_flash(
+        &session,
+        if ended {
+            "That session is signed out."
+        } else {
+            "That session had already ended."
+        },
+    );
+    Ok(see_other("/account"))
 }
 
 #[derive(Deserialize)]

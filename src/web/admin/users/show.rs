@@ -87,10 +87,28 @@ async fn person_page(
     errors: &HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
     let id = user.id.clone();
-    let granted = state
+    let (granted, sessions, throttle) = state
         .db
-        .run(move |c| consents::list_for_user(c, &id).map_err(DbError::from))
+        .run(move |c| -> Result<_, DbError> {
+            let now = crate::store::now();
+            Ok((
+                consents::list_for_user(c, &id)?,
+                crate::idm::sessions::list(c, &id, None, now)?,
+                crate::idm::throttle::status(c, id.as_str(), now)?,
+            ))
+        })
         .await?;
+    let sessions: Vec<_> = sessions.iter().map(session::view_json).collect();
+    let throttle = json!({
+        "failures": throttle.failures,
+        "blocked_until": throttle.blocked_until.map(time::rfc3339),
+        "blocked_addresses": throttle.blocked_addresses.iter()
+            .map(|(ip, until)| json!({ "address": ip, "until": time::rfc3339(*until) }))
+            .collect::<Vec<_>>(),
+        "window_minutes": crate::idm::throttle::WINDOW_SECS / 60,
+        "per_account": crate::idm::throttle::PER_ACCOUNT,
+        "per_address": crate::idm::throttle::PER_ACCOUNT_AND_ADDRESS,
+    });
     let granted: Vec<_> = granted
         .iter()
         .map(|g| {
@@ -120,6 +138,9 @@ async fn person_page(
     ctx.insert("form", form);
     ctx.insert("errors", errors);
     ctx.insert("consents", &granted);
+    ctx.insert("sessions", &sessions);
+    ctx.insert("end_action", &format!("/admin/users/{}/sessions", user.id));
+    ctx.insert("throttle", &throttle);
     ctx.insert("password", &password);
     ctx.insert("is_self", &(user.id == admin.user.id));
     page::render_status(state, status, "admin/users/show.html", &ctx)
@@ -257,7 +278,9 @@ pub async fn act(
             let (u, p) = (user.clone(), new.clone());
             state
                 .db
-                .run(move |c| Ok::<_, DbError>(accounts::set_password(c, &u, &p, &p, cost, &actor)))
+                .run(move |c| {
+                    Ok::<_, DbError>(accounts::set_password(c, &u, &p, &p, cost, &actor, None))
+                })
                 .await??;
             let _ = session.insert(NEW_PASSWORD, (user.id.clone(), new));
             format!(
@@ -265,9 +288,53 @@ pub async fn act(
                 user.username
             )
         }
+        "unlock" => {
+            let u = user.clone();
+            let had = state
+                .db
+                .run(move |c| Ok::<_, DbError>(accounts::unlock(c, &u, &actor)))
+                .await??;
+            if had {
+                format!(
+                    "{}'s failed sign-ins are forgotten: they may sign in again from anywhere.",
+                    user.username
+                )
+            } else {
+                format!("{} had no failed sign-ins to forget.", user.username)
+            }
+        }
         _ => return Err(PageError::NotFound),
     };
     session::set_flash(&session, &message);
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+/// POST /admin/users/{id}/sessions/{session}/end: ends one of their sessions.
+pub async fn end_session(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&session, &form.csrf_token)?;
+    let (id, target) = path.into_inner();
+    let user = load(&state, id.clone()).await?;
+    let actor = actor(&admin, &req);
+    let uid = user.id.clone();
+    let ended = state
+        .db
+        .run(move |c| crate::idm::sessions::end(c, &uid, &target, &actor).map_err(DbError::from))
+        .await?;
+    session::set_flash(
+        &session,
+        &if ended {
+            format!("One of {}'s sessions is signed out.", user.username)
+        } else {
+            "That session had already ended.".to_owned()
+        },
+    );
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
