@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod openapi;
 pub mod scopes;
+pub mod sessions;
 pub mod users;
 
 use actix_web::middleware::from_fn;
@@ -54,6 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::delete().to(users::delete))
             .route("/users/{id}/disable", web::post().to(users::disable))
             .route("/users/{id}/enable", web::post().to(users::enable))
+            .route("/users/{id}/sessions", web::get().to(sessions::list))
+            .route(
+                "/users/{id}/sessions/{session}",
+                web::delete().to(sessions::end),
+            )
+            .route(
+                "/users/{id}/sign-in-failures",
+                web::get().to(sessions::failures),
+            )
+            .route(
+                "/users/{id}/sign-in-failures",
+                web::delete().to(sessions::unlock),
+            )
             .route("/keys", web::get().to(keys::list))
             .route("/keys/rotate", web::post().to(keys::rotate))
             .route("/keys/{kid}/retire", web::post().to(keys::retire))

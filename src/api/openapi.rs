@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, clients, error, keys, scopes, users};
+use super::{audit, clients, error, keys, scopes, sessions, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,7 @@ use super::{audit, clients, error, keys, scopes, users};
         scopes::list, scopes::get, scopes::put, scopes::delete,
         users::list, users::create, users::get, users::update, users::delete,
         users::disable, users::enable,
+        sessions::list, sessions::end, sessions::failures, sessions::unlock,
         keys::list, keys::rotate, keys::retire, keys::revoke,
         audit::list,
     ),

@@ -43,6 +43,12 @@ pub enum UserCommand {
     Enable { username: String },
     /// Forget a user's failed sign-ins, so they may sign in again at once.
     Unlock { username: String },
+    /// List where a user is signed in.
+    Sessions {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
@@ -136,6 +142,26 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             let user = accounts::find_by_username(&mut conn, &username)?;
             accounts::set_disabled(&mut conn, &user, false, &Actor::cli())?;
             println!("enabled {}", user.username);
+        }
+        UserCommand::Sessions { username, json } => {
+            let user = accounts::find_by_username(&mut conn, &username)?;
+            let list = crate::idm::sessions::list(&mut conn, &user.id, None, crate::store::now())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("{} is not signed in anywhere", user.username);
+            } else {
+                println!("{:<38} {:<22} {:<40} DEVICE", "ID", "LAST SEEN", "ADDRESS");
+                for s in list {
+                    println!(
+                        "{:<38} {:<22} {:<40} {}",
+                        s.id,
+                        crate::util::time::rfc3339(s.last_seen_at),
+                        s.address.as_deref().unwrap_or("-"),
+                        s.device
+                    );
+                }
+            }
         }
         UserCommand::Unlock { username } => {
             let user = accounts::find_by_username(&mut conn, &username)?;

@@ -4,9 +4,10 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::sessions;
+use crate::db::schema::{sessions, users};
 use crate::db::DbConn;
 use crate::store::types::UserId;
+use crate::store::users::User;
 
 /// `last_seen_at` is written at most this often, so a busy session does not
 /// write on every request (the idle timeout is this coarse too).
@@ -66,6 +67,20 @@ pub fn find_by_digest(conn: &mut DbConn, digest: &str) -> QueryResult<Option<Ses
     sessions::table
         .filter(sessions::secret_digest.eq(digest))
         .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The session with this digest and, in the same query, its user's row (the
+/// one read a signed-in request needs).
+pub fn find_with_user(
+    conn: &mut DbConn,
+    digest: &str,
+) -> QueryResult<Option<(SessionRow, Option<User>)>> {
+    sessions::table
+        .left_join(users::table)
+        .filter(sessions::secret_digest.eq(digest))
+        .select((SessionRow::as_select(), Option::<User>::as_select()))
         .first(conn)
         .optional()
 }

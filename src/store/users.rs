@@ -7,7 +7,18 @@ use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::store::types::UserId;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Queryable,
+    Selectable,
+    Identifiable,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: UserId,

@@ -71,19 +71,10 @@ async fn handle(
         }
     }
     let client_id = params.get("client_id").cloned().unwrap_or_default();
-    // The client and the signed-in user in one unit of work.
-    let claim = session::claim(&session);
-    let claimed = claim.as_ref().map(|c| c.user_id.clone());
-    let (client, user_row) = state
+    // The signed-in user came with the session; the client is one lookup.
+    let client = state
         .db
-        .run(move |c| {
-            let client = clients::find(c, &client_id)?;
-            let user = match claimed {
-                Some(id) => store::users::find(c, &id)?,
-                None => None,
-            };
-            Ok::<_, DbError>((client, user))
-        })
+        .run(move |c| clients::find(c, &client_id).map_err(DbError::from))
         .await?;
     let request = match authorize::validate(&params, repeated.as_deref(), client.as_ref()) {
         Ok(r) => r,
@@ -115,7 +106,7 @@ async fn handle(
         ))
     };
     let now = store::now();
-    let user = claim.and_then(|c| session::confirm(&session, c, user_row));
+    let user = session::current_user(&state, &session).await?;
     let wants_login = request.prompt.iter().any(|p| p == "login");
     let too_old = |u: &SignedIn| request.max_age.is_some_and(|m| now - u.auth_time > m);
     let user = match user {

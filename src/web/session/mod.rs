@@ -146,12 +146,24 @@ pub async fn current_user(
     let Some(claim) = claim(session) else {
         return Ok(None);
     };
-    let id = claim.user_id.clone();
-    let user = state
-        .db
-        .run(move |c| users::find(c, &id).map_err(crate::db::DbError::from))
-        .await?;
+    // Usually read together with the session (one query); on the request
+    // that started the session, from the database.
+    let user = match loaded_user(session) {
+        Some(user) => Some(user),
+        None => {
+            let id = claim.user_id.clone();
+            state
+                .db
+                .run(move |c| users::find(c, &id).map_err(crate::db::DbError::from))
+                .await?
+        }
+    };
     Ok(confirm(session, claim, user))
+}
+
+/// The user's row as it was read together with this session, if it was.
+fn loaded_user(session: &Session) -> Option<User> {
+    session.get::<User>(store::entry::USER_ROW).ok().flatten()
 }
 
 /// Who the session says is signed in, before the database confirms it.

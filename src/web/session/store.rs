@@ -17,7 +17,7 @@ use crate::crypto::{seal, secret};
 use crate::db::{Db, DbError};
 use crate::idm::site;
 use crate::store::sessions::{self, SessionChange, SessionRow, TOUCH_EVERY_SECS};
-use crate::store::{self, types::UserId};
+use crate::store::{self, types::UserId, users::User};
 
 /// The prefix of a session id; ids kept with "Keep me signed in" end in
 /// [`REMEMBER_SUFFIX`], which is how the cookie gets its `Max-Age`.
@@ -34,6 +34,8 @@ pub mod entry {
     pub const REMEMBER: &str = "remember";
     /// The row's public id, added on load (never stored in the state).
     pub const SESSION_ID: &str = "~sid";
+    /// The user's row as read with the session, added on load (never stored).
+    pub const USER_ROW: &str = "~user";
 }
 
 const SEAL_PURPOSE: &str = "keyward session state";
@@ -72,6 +74,7 @@ fn open_state(secret: &str, sealed: &str) -> Option<State> {
 
 fn change(secret: &str, mut state: State, now: i64) -> anyhow::Result<SessionChange> {
     state.remove(entry::SESSION_ID);
+    state.remove(entry::USER_ROW);
     let state = &state;
     Ok(SessionChange {
         user_id: entry::<String>(state, entry::USER_ID).map(UserId::from),
@@ -96,27 +99,33 @@ impl SessionStore for DbSessionStore {
             return Ok(None);
         }
         let digest = secret::digest(&secret);
-        let row = self
+        let found = self
             .db
-            .run(move |c| -> Result<Option<SessionRow>, DbError> {
-                let now = store::now();
-                let row = sessions::find_by_digest(c, &digest)?.filter(|r| r.is_live(now));
-                if let Some(r) = &row {
-                    if now - r.last_seen_at >= TOUCH_EVERY_SECS {
-                        sessions::touch(c, &digest, now)?;
+            .run(
+                move |c| -> Result<Option<(SessionRow, Option<User>)>, DbError> {
+                    let now = store::now();
+                    let found =
+                        sessions::find_with_user(c, &digest)?.filter(|(r, _)| r.is_live(now));
+                    if let Some((r, _)) = &found {
+                        if now - r.last_seen_at >= TOUCH_EVERY_SECS {
+                            sessions::touch(c, &digest, now)?;
+                        }
                     }
-                }
-                Ok(row)
-            })
+                    Ok(found)
+                },
+            )
             .await
             .map_err(|e| LoadError::Other(unavailable(e)))?;
         // A row that does not open (altered, or not this id's) is no session.
-        Ok(row.and_then(|r| {
+        Ok(found.and_then(|(r, user)| {
             let mut state = open_state(&secret, &r.data)?;
             state.insert(
                 entry::SESSION_ID.into(),
                 serde_json::Value::from(r.id).to_string(),
             );
+            if let Some(u) = user {
+                state.insert(entry::USER_ROW.into(), serde_json::to_string(&u).ok()?);
+            }
             Some(state)
         }))
     }

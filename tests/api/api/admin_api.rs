@@ -819,6 +819,9 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
         ("/api/v1/users/{id}", &["get", "put", "delete"]),
         ("/api/v1/users/{id}/disable", &["post"]),
         ("/api/v1/users/{id}/enable", &["post"]),
+        ("/api/v1/users/{id}/sessions", &["get"]),
+        ("/api/v1/users/{id}/sessions/{session}", &["delete"]),
+        ("/api/v1/users/{id}/sign-in-failures", &["get", "delete"]),
         ("/api/v1/keys", &["get"]),
         ("/api/v1/keys/rotate", &["post"]),
         ("/api/v1/keys/{kid}/retire", &["post"]),
@@ -831,7 +834,7 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
     }
     assert_eq!(
         paths.len(),
-        15,
+        18,
         "no undocumented or stale paths: {:?}",
         paths.keys()
     );
@@ -865,4 +868,78 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
         "$"
     )
     .is_err());
+}
+
+#[tokio::test]
+async fn a_persons_sessions_and_failed_sign_ins_are_listed_ended_and_forgotten() {
+    let app = TestApp::set_up_with(&[("KEYWARD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let api = api(&app).await;
+    let admin_id = keyward::store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let laptop = browser_from("198.51.100.4");
+    assert_eq!(
+        sign_in(&app, &laptop, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    let guesser = browser_from("203.0.113.4");
+    for _ in 0..5 {
+        sign_in(&app, &guesser, ADMIN, "wrong-password-123").await;
+    }
+
+    let (status, body) = api.get(&format!("/api/v1/users/{admin_id}/sessions")).await;
+    assert_eq!(status, 200);
+    let items = body["items"].as_array().unwrap();
+    let laptop_session = items
+        .iter()
+        .find(|s| s["address"] == "198.51.100.4")
+        .expect("the laptop's session");
+    assert_eq!(laptop_session["methods"], json!(["pwd"]));
+
+    let (status, body) = api
+        .get(&format!("/api/v1/users/{admin_id}/sign-in-failures"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["failures"], 5);
+    assert_eq!(body["blocked_addresses"][0]["address"], "203.0.113.4");
+    assert_eq!(body["blocked_until"], Value::Null);
+
+    let sid = laptop_session["id"].as_str().unwrap();
+    let path = format!("/api/v1/users/{admin_id}/sessions/{sid}");
+    let (status, _) = api.delete(&path).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        laptop
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let (status, body) = api.delete(&path).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+
+    let (status, _) = api
+        .delete(&format!("/api/v1/users/{admin_id}/sign-in-failures"))
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        sign_in(&app, &guesser, ADMIN, ADMIN_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let (_, body) = api
+        .get(&format!("/api/v1/users/{admin_id}/sign-in-failures"))
+        .await;
+    assert_eq!(body["failures"], 0);
+    let (status, _) = api.get("/api/v1/users/nobody/sessions").await;
+    assert_eq!(status, 404);
+    assert!(!audit_events(&app, "user.unlock").is_empty());
 }

@@ -469,3 +469,52 @@ async fn a_preset_setup_code_opens_setup() {
         200
     );
 }
+
+#[tokio::test]
+async fn user_sessions_and_unlock_from_the_command_line() {
+    let app = TestApp::set_up_with(&[("KEYWARD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let url = app.db.raw_url();
+    let laptop = browser_from("198.51.100.31");
+    assert_eq!(
+        sign_in(&app, &laptop, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    let guesser = browser_from("203.0.113.31");
+    for _ in 0..5 {
+        sign_in(&app, &guesser, ADMIN, "wrong-password-123").await;
+    }
+    assert_eq!(
+        sign_in(&app, &guesser, ADMIN, ADMIN_PASSWORD)
+            .await
+            .status(),
+        429
+    );
+
+    let out = keyward(&url).run(&["user", "sessions", ADMIN, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["address"] == "198.51.100.31"),
+        "{list}"
+    );
+
+    let out = keyward(&url).run(&["user", "unlock", ADMIN]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unlocked"));
+    assert_eq!(
+        sign_in(&app, &guesser, ADMIN, ADMIN_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let out = keyward(&url).run(&["user", "unlock", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such user: nobody"));
+}
