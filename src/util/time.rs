@@ -13,6 +13,12 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// `2026-11-22 10:04` (UTC, to the minute), for lists people scan.
+pub fn minute(secs: i64) -> String {
+    let full = rfc3339(secs);
+    full.get(..16).unwrap_or(&full).replace('T', " ")
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
 /// calendar (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {

@@ -10,6 +10,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 (cd "$repo" && cargo build --quiet)
 port="${PORT:-3240}"
 DATABASE_URL="sqlite://$work/k.db" KEYWARD_BIND="127.0.0.1:$port" KEYWARD_BCRYPT_COST=4 KEYWARD_LOG=warn \
+  KEYWARD_TRUSTED_PROXIES=127.0.0.1 \
   "$repo/target/debug/keyward" > "$work/out.log" 2>&1 & pid=$!
 for _ in $(seq 1 100); do grep -q "Finish setup" "$work/out.log" && break; sleep 0.1; done
 link="$(grep -o 'http://[^ ]*/setup?code=[^ ]*' "$work/out.log")"

@@ -133,6 +133,47 @@ try {
     }
     await context.close();
   }
+
+  // Sessions: a phone signs in from another address (through the trusted
+  // proxy the script's server is told about), a guesser fails five times
+  // from a third; the account page lists both sessions, the admin's page for
+  // the person shows them and the paused address.
+  const from = (ip, ua) => browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    extraHTTPHeaders: { 'X-Forwarded-For': ip },
+    ...(ua ? { userAgent: ua } : {}),
+  });
+  const signIn = async (page, password) => {
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', password);
+    await page.click('main button[type=submit]');
+  };
+  const phone = await from('203.0.113.50',
+    'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36');
+  await signIn(await phone.newPage(), 'plum-tractor-lantern');
+  const guesser = await (await from('198.51.100.66')).newPage();
+  for (let i = 0; i < 5; i++) await signIn(guesser, 'not-the-password');
+  await signIn(guesser, 'plum-tractor-lantern');
+  check((await guesser.textContent('.error')).includes('try again in'), 'the guessing address is paused');
+  for (const width of [1280, 360]) {
+    const laptop = await browser.newContext({ viewport: { width, height: 800 }, extraHTTPHeaders: { 'X-Forwarded-For': '198.51.100.7' } });
+    const page = await laptop.newPage();
+    const suffix = width === 360 ? '-360' : '';
+    await signIn(page, 'plum-tractor-lantern');
+    await page.goto(`${base}/account`);
+    const sessions = await page.textContent('main');
+    check(sessions.includes('203.0.113.50') && sessions.includes('Chrome on Android'), 'the phone is listed');
+    check(sessions.includes('this session'), 'this session is marked');
+    await shot(page, `23-account-sessions${suffix}`);
+    await page.goto(`${base}/admin/users`);
+    await page.click('table >> text=admin');
+    const person = await page.textContent('main');
+    check(person.includes('198.51.100.66 until'), 'the paused address is shown');
+    check(person.includes('203.0.113.50'), 'the person\'s sessions are shown');
+    await shot(page, `24-admin-user-sessions-throttle${suffix}`);
+    await laptop.close();
+  }
   console.log(`screenshots: ${shots.join(' ')}`);
 } finally {
   await browser.close();

@@ -115,13 +115,13 @@ pub fn sign_in(session: &Session, user: &User, auth_time: i64, start: &Start) {
     }
 }
 
-/// A session as the lists show it (times in RFC 3339, UTC).
+/// A session as the lists show it (times to the minute, UTC).
 pub fn view_json(v: &crate::idm::sessions::SessionView) -> serde_json::Value {
-    use crate::util::time::rfc3339;
+    let when = crate::util::time::minute;
     serde_json::json!({
         "id": v.id, "current": v.current, "device": v.device, "address": v.address,
-        "created_at": rfc3339(v.created_at), "last_seen_at": rfc3339(v.last_seen_at),
-        "expires_at": rfc3339(v.expires_at), "persistent": v.persistent, "methods": v.methods,
+        "created_at": when(v.created_at), "last_seen_at": when(v.last_seen_at),
+        "expires_at": when(v.expires_at), "persistent": v.persistent, "methods": v.methods,
     })
 }
 

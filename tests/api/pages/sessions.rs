@@ -148,7 +148,7 @@ async fn the_account_page_lists_sessions_and_signs_one_out() {
         html.contains("198.51.100.7") && html.contains("203.0.113.50"),
         "{html}"
     );
-    assert!(html.contains("(this session)"));
+    assert!(html.contains("· this session"));
     // The laptop signs the phone out.
     let phone_id = {
         let mut conn = app.db.conn();

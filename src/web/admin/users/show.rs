@@ -101,9 +101,9 @@ async fn person_page(
     let sessions: Vec<_> = sessions.iter().map(session::view_json).collect();
     let throttle = json!({
         "failures": throttle.failures,
-        "blocked_until": throttle.blocked_until.map(time::rfc3339),
+        "blocked_until": throttle.blocked_until.map(time::minute),
         "blocked_addresses": throttle.blocked_addresses.iter()
-            .map(|(ip, until)| json!({ "address": ip, "until": time::rfc3339(*until) }))
+            .map(|(ip, until)| json!({ "address": ip, "until": time::minute(*until) }))
             .collect::<Vec<_>>(),
         "window_minutes": crate::idm::throttle::WINDOW_SECS / 60,
         "per_account": crate::idm::throttle::PER_ACCOUNT,

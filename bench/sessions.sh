@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Server-side sessions, measured on both backends, release build:
+#  1. code flows for a signed-in user (bench/workloads/signed_in_flow.sh), for
+#     this build and, with BASE_BIN=path/to/older/keyward, for an older build
+#     in the same run, so the cost of reading the session is a ratio;
+#  2. a sign-in burst under load: client_credentials load for DURATION while 40
+#     sign-ins from 40 addresses arrive at once; prints /token p99 and errors,
+#     and how the sign-ins were answered.
+# usage: bench/sessions.sh   env: BASE_BIN, BACKENDS ("sqlite postgresql"), REPEAT (3),
+#        PG_URL (postgres://postgres@127.0.0.1:5432), COST (bcrypt cost, 12)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SHARED_BENCH:-$repo/../shared/bench}"
+export SHARED_BENCH="$shared"
+pg="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+port=3233 redirect="http://127.0.0.1:3299/cb"
+. "$repo/bench/lib.sh"
+(cd "$repo" && cargo build --release --quiet --bin keyward)
+head_bin="$repo/target/release/keyward"
+user=bench password=tangerine-orbit-4217
+field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/"; }
+
+start() {  # start BIN BACKEND: fresh database, setup, clients; sets $kw $web $cc
+  local bin="$1" backend="$2"
+  if [ "$backend" = postgresql ]; then
+    psql "$pg/postgres" -qc 'DROP DATABASE IF EXISTS keyward_bench_sessions WITH (FORCE)' >/dev/null
+    export DATABASE_URL="$pg/keyward_bench_sessions"
+  else
+    rm -f "$work"/k.db*; export DATABASE_URL="sqlite://$work/k.db"
+  fi
+  export KEYWARD_BIND="127.0.0.1:$port" KEYWARD_LOG=warn KEYWARD_DB_POOL_SIZE="${KEYWARD_DB_POOL_SIZE:-16}"
+  export KEYWARD_TRUSTED_PROXIES=127.0.0.1 KEYWARD_BCRYPT_COST="${COST:-12}"
+  printf '%s\n' "$password" | "$bin" setup --org Bench --issuer "http://127.0.0.1:$port" --admin "$user" --email bench@bench.example >/dev/null
+  web="$("$bin" client add --name web --redirect-uri "$redirect" --scopes "openid profile email" --consent skip --json)"
+  cc="$("$bin" client add --name cc --grant-types client_credentials --scopes "" --json)"
+  "$bin" serve > "$work/keyward.log" 2>&1 & kw=$!; pids+=("$kw")
+  wait_http "http://127.0.0.1:$port/readyz"
+}
+stop() { kill "$kw"; wait "$kw" 2>/dev/null || true; }
+
+signed_in() {  # signed_in LABEL
+  for i in $(seq 1 "${REPEAT:-3}"); do
+    SERVER_PID=$kw CLIENT_ID="$(echo "$web" | field client_id)" CLIENT_SECRET="$(echo "$web" | field client_secret)" \
+      FLOW_USER=$user FLOW_PASSWORD=$password REDIRECT_URI=$redirect FLOW_SCOPE=openid \
+      "$repo/bench/workloads/signed_in_flow.sh" "http://127.0.0.1:$port" | sed "s/\$/ run=$i label=$1/"
+  done
+}
+
+burst() {  # burst LABEL: 40 sign-ins from 40 addresses during client_credentials load
+  local base="http://127.0.0.1:$port" i
+  for i in $(seq 1 40); do
+    curl -fsS -c "$work/jar$i" -b "$work/jar$i" "$base/login" \
+      | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed -E 's/.*value="([^"]*)"/\1/' > "$work/csrf$i"
+  done
+  WARMUP=0 SERVER_PID=$kw CLIENT_ID="$(echo "$cc" | field client_id)" CLIENT_SECRET="$(echo "$cc" | field client_secret)" SCOPE="" \
+    "$shared/workloads/client_credentials.sh" "$base" > "$work/cc.out" &
+  local load=$!
+  sleep 3
+  local posts=()
+  for i in $(seq 1 40); do
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -b "$work/jar$i" -H "X-Forwarded-For: 198.51.100.$i" \
+      --data-urlencode "csrf_token=$(cat "$work/csrf$i")" --data-urlencode "username=$user" \
+      --data-urlencode "password=$password" "$base/login" > "$work/login$i" & posts+=("$!")
+  done
+  wait "${posts[@]}"
+  wait "$load"
+  sed "s/\$/ label=$1 during=40-sign-ins/" "$work/cc.out"
+  cat "$work"/login* | awk -v l="$1" '{ n[$1]++; if ($2 > max[$1]) max[$1] = $2 }
+    END { for (s in n) printf "SIGN-INS label=%s status=%s count=%d slowest_s=%.3f\n", l, s, n[s], max[s] }'
+}
+
+for backend in ${BACKENDS:-sqlite postgresql}; do
+  if [ -n "${BASE_BIN:-}" ]; then
+    start "$BASE_BIN" "$backend"; signed_in "before-$backend"; stop
+  fi
+  start "$head_bin" "$backend"
+  echo "keyward on $backend: RSS after start $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$kw/status)"
+  signed_in "sessions-$backend"
+  burst "sessions-$backend"
+  echo "keyward on $backend: peak RSS $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$kw/status)"
+  stop
+done
