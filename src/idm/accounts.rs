@@ -173,13 +173,36 @@ pub fn set_password(
     actor: &audit::Actor,
     keep: Option<&str>,
 ) -> Result<(), AccountError> {
+    check_new_password(user, new_password, confirmation)?;
+    let hash = password::hash(new_password, cost)?;
+    store_password(conn, user, &hash, actor, keep)
+}
+
+/// The password rules for `user`'s new password (length, not common, not
+/// their name), before anything is hashed.
+pub fn check_new_password(
+    user: &users::User,
+    new_password: &str,
+    confirmation: &str,
+) -> Result<(), AccountError> {
     let mut identity = vec![user.username.as_str()];
     identity.extend(user.email.as_deref());
     password::check_new(new_password, confirmation, &identity)
-        .map_err(|m| AccountError::invalid("password", m))?;
-    let hash = password::hash(new_password, cost)?;
+        .map_err(|m| AccountError::invalid("password", m))
+}
+
+/// Stores a new password hash, checked and made beforehand (off the pool:
+/// see [`check_new_password`]), and ends the user's sessions but `keep`.
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
+pub fn store_password(
+    conn: &mut DbConn,
+    user: &users::User,
+    hash: &str,
+    actor: &audit::Actor,
+    keep: Option<&str>,
+) -> Result<(), AccountError> {
     conn.transaction(|c| {
-        users::set_password(c, &user.id, &hash)?;
+        users::set_password(c, &user.id, hash)?;
         store::sessions::delete_all_for_user(c, &user.id, keep)?;
         audit::record(
             c,

@@ -185,47 +185,66 @@ pub async fn change_password(
     let cost = state.config.bcrypt_cost;
     let actor = audit::Actor::new(u.id.clone(), page::client_ip(&req));
     let this_session = session::session_id(&session);
-    let result = state
-        .db
-        .run(
-            move |c| -> Result<Result<i64, (&'static str, String)>, DbError> {
-                let current_ok = u
-                    .password_hash
-                    .as_deref()
-                    .is_some_and(|h| password::verify(&form.current_password, h));
-                if !current_ok {
-                    audit::record(
-                        c,
-                        &audit::NewAuditEvent::new("user.password", false)
-                            .by(&actor)
-                            .target(u.id.clone()),
-                    )?;
-                    return Ok(Err((
-                        "current_password",
-                        "This is not your current password.".into(),
-                    )));
-                }
-                match accounts::set_password(
-                    c,
-                    &u,
-                    &form.new_password,
-                    &form.new_password_confirmation,
-                    cost,
-                    &actor,
-                    this_session.as_deref(),
-                ) {
-                    Ok(()) => Ok(Ok(users::find(c, &u.id)?
-                        .map(|x| x.session_epoch)
-                        .unwrap_or_default())),
-                    Err(AccountError::Invalid { message, .. }) => {
-                        Ok(Err(("new_password", message)))
-                    }
-                    Err(AccountError::Db(e)) => Err(e.into()),
-                    Err(e) => Err(DbError::Unavailable(e.to_string())),
-                }
-            },
-        )
-        .await?;
+    // The rules first; then both bcrypt runs on the hash pool, without a
+    // database connection; then one short transaction.
+    let result =
+        match accounts::check_new_password(&u, &form.new_password, &form.new_password_confirmation)
+        {
+            Err(AccountError::Invalid { message, .. }) => Err(("new_password", message)),
+            Err(e) => return Err(PageError::Unavailable(e.to_string())),
+            Ok(()) => {
+                let (current, new, stored) = (
+                    form.current_password,
+                    form.new_password,
+                    u.password_hash.clone(),
+                );
+                let (current_ok, hash) = state
+                    .hashes
+                    .run(move || {
+                        let ok = stored
+                            .as_deref()
+                            .is_some_and(|h| password::verify(&current, h));
+                        (ok, ok.then(|| password::hash(&new, cost)))
+                    })
+                    .await
+                    .map_err(|busy| PageError::Unavailable(busy.to_string()))?;
+                let hash = hash
+                    .transpose()
+                    .map_err(|e| PageError::Unavailable(e.to_string()))?;
+                state
+                    .db
+                    .run(
+                        move |c| -> Result<Result<i64, (&'static str, String)>, DbError> {
+                            let Some(hash) = hash.filter(|_| current_ok) else {
+                                audit::record(
+                                    c,
+                                    &audit::NewAuditEvent::new("user.password", false)
+                                        .by(&actor)
+                                        .target(u.id.clone()),
+                                )?;
+                                return Ok(Err((
+                                    "current_password",
+                                    "This is not your current password.".into(),
+                                )));
+                            };
+                            match accounts::store_password(
+                                c,
+                                &u,
+                                &hash,
+                                &actor,
+                                this_session.as_deref(),
+                            ) {
+                                Ok(()) => Ok(Ok(users::find(c, &u.id)?
+                                    .map(|x| x.session_epoch)
+                                    .unwrap_or_default())),
+                                Err(AccountError::Db(e)) => Err(e.into()),
+                                Err(e) => Err(DbError::Unavailable(e.to_string())),
+                            }
+                        },
+                    )
+                    .await?
+            }
+        };
     match result {
         Ok(epoch) => {
             // Other sessions ended with the epoch; this one continues.

@@ -275,11 +275,19 @@ pub async fn act(
         }
         "reset-password" => {
             let new = accounts::generate_password();
-            let (u, p) = (user.clone(), new.clone());
+            accounts::check_new_password(&user, &new, &new)?;
+            let p = new.clone();
+            let hash = state
+                .hashes
+                .run(move || crate::crypto::password::hash(&p, cost))
+                .await
+                .map_err(|busy| PageError::Unavailable(busy.to_string()))?
+                .map_err(|e| PageError::Unavailable(e.to_string()))?;
+            let u = user.clone();
             state
                 .db
                 .run(move |c| {
-                    Ok::<_, DbError>(accounts::set_password(c, &u, &p, &p, cost, &actor, None))
+                    Ok::<_, DbError>(accounts::store_password(c, &u, &hash, &actor, None))
                 })
                 .await??;
             let _ = session.insert(NEW_PASSWORD, (user.id.clone(), new));
