@@ -201,16 +201,18 @@ pub fn store_password(
     actor: &audit::Actor,
     keep: Option<&str>,
 ) -> Result<(), AccountError> {
-    conn.transaction(|c| {
-        users::set_password(c, &user.id, hash)?;
-        store::sessions::delete_all_for_user(c, &user.id, keep)?;
-        audit::record(
-            c,
-            &audit::NewAuditEvent::new("user.password", true)
-                .by(actor)
-                .target(user.id.clone()),
-        )?;
-        Ok(())
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            users::set_password(c, &user.id, hash)?;
+            store::sessions::delete_all_for_user(c, &user.id, keep)?;
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new("user.password", true)
+                    .by(actor)
+                    .target(user.id.clone()),
+            )?;
+            Ok(())
+        })
     })
 }
 
@@ -223,29 +225,31 @@ pub fn set_disabled(
     disabled: bool,
     actor: &audit::Actor,
 ) -> Result<(), AccountError> {
-    conn.transaction(|c| {
-        if disabled {
-            let current = users::find(c, &user.id)?
-                .ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
-            check_keeps_an_admin(c, &current)?;
-        }
-        users::set_disabled(c, &user.id, disabled)?;
-        if disabled {
-            store::tokens::revoke_for_user(c, &user.id, store::now())?;
-            store::sessions::delete_all_for_user(c, &user.id, None)?;
-        }
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        audit::record(
-            c,
-            &audit::NewAuditEvent::new(action, true)
-                .by(actor)
-                .target(user.id.clone()),
-        )?;
-        Ok(())
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            if disabled {
+                let current = users::find(c, &user.id)?
+                    .ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
+                check_keeps_an_admin(c, &current)?;
+            }
+            users::set_disabled(c, &user.id, disabled)?;
+            if disabled {
+                store::tokens::revoke_for_user(c, &user.id, store::now())?;
+                store::sessions::delete_all_for_user(c, &user.id, None)?;
+            }
+            let action = if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new(action, true)
+                    .by(actor)
+                    .target(user.id.clone()),
+            )?;
+            Ok(())
+        })
     })
 }
 
@@ -394,18 +398,20 @@ pub fn revoke_consent(
     client_id: &str,
     actor: &audit::Actor,
 ) -> Result<bool, AccountError> {
-    conn.transaction(|c| {
-        let revoked = store::consents::revoke(c, user_id, client_id)?;
-        if revoked {
-            audit::record(
-                c,
-                &audit::NewAuditEvent::new("consent.revoke", true)
-                    .by(actor)
-                    .target(client_id)
-                    .detail(serde_json::json!({ "user": user_id })),
-            )?;
-        }
-        Ok(revoked)
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            let revoked = store::consents::revoke(c, user_id, client_id)?;
+            if revoked {
+                audit::record(
+                    c,
+                    &audit::NewAuditEvent::new("consent.revoke", true)
+                        .by(actor)
+                        .target(client_id)
+                        .detail(serde_json::json!({ "user": user_id })),
+                )?;
+            }
+            Ok(revoked)
+        })
     })
 }
 

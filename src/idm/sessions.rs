@@ -105,18 +105,20 @@ pub fn end(
     session_id: &str,
     actor: &audit::Actor,
 ) -> diesel::QueryResult<bool> {
-    conn.transaction(|c| {
-        let ended = sessions::delete_for_user(c, user_id, session_id)?;
-        if ended {
-            audit::record(
-                c,
-                &audit::NewAuditEvent::new("session.end", true)
-                    .by(actor)
-                    .target(user_id.to_string())
-                    .detail(serde_json::json!({ "session": session_id })),
-            )?;
-        }
-        Ok(ended)
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            let ended = sessions::delete_for_user(c, user_id, session_id)?;
+            if ended {
+                audit::record(
+                    c,
+                    &audit::NewAuditEvent::new("session.end", true)
+                        .by(actor)
+                        .target(user_id.to_string())
+                        .detail(serde_json::json!({ "session": session_id })),
+                )?;
+            }
+            Ok(ended)
+        })
     })
 }
 

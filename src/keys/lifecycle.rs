@@ -102,16 +102,18 @@ pub fn revoke(
     kid: &str,
     actor: &store::audit::Actor,
 ) -> Result<(), LifecycleError> {
-    conn.transaction(|c| {
-        let key =
-            store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
-        if key.status == KeyStatus::Revoked {
-            return Ok(());
-        }
-        store::keys::revoke(c, kid)?;
-        settings::increment(c, settings::KEYS_VERSION)?;
-        audit(c, "key.revoke", kid, actor)?;
-        Ok(())
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            let key = store::keys::find(c, kid)?
+                .ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
+            if key.status == KeyStatus::Revoked {
+                return Ok(());
+            }
+            store::keys::revoke(c, kid)?;
+            settings::increment(c, settings::KEYS_VERSION)?;
+            audit(c, "key.revoke", kid, actor)?;
+            Ok(())
+        })
     })
 }
 

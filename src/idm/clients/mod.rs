@@ -376,32 +376,34 @@ pub fn set_disabled(
     disabled: bool,
     actor: &audit::Actor,
 ) -> Result<usize, ClientError> {
-    conn.transaction(|c| {
-        if !clients::set_disabled(c, id, disabled)? {
-            return Err(ClientError::NotFound(id.to_owned()));
-        }
-        let revoked = if disabled {
-            store::tokens::revoke_for_client(c, id, store::now())?
-        } else {
-            0
-        };
-        // Disabled clients' origins leave the CORS list.
-        store::settings::increment(c, store::settings::METADATA_VERSION)?;
-        audit::record(
-            c,
-            &audit::NewAuditEvent::new(
-                if disabled {
-                    "client.disable"
-                } else {
-                    "client.enable"
-                },
-                true,
-            )
-            .by(actor)
-            .target(id)
-            .detail(serde_json::json!({ "revoked_tokens": revoked })),
-        )?;
-        Ok(revoked)
+    crate::db::durably(conn, |conn| {
+        conn.transaction(|c| {
+            if !clients::set_disabled(c, id, disabled)? {
+                return Err(ClientError::NotFound(id.to_owned()));
+            }
+            let revoked = if disabled {
+                store::tokens::revoke_for_client(c, id, store::now())?
+            } else {
+                0
+            };
+            // Disabled clients' origins leave the CORS list.
+            store::settings::increment(c, store::settings::METADATA_VERSION)?;
+            audit::record(
+                c,
+                &audit::NewAuditEvent::new(
+                    if disabled {
+                        "client.disable"
+                    } else {
+                        "client.enable"
+                    },
+                    true,
+                )
+                .by(actor)
+                .target(id)
+                .detail(serde_json::json!({ "revoked_tokens": revoked })),
+            )?;
+            Ok(revoked)
+        })
     })
 }
 

@@ -130,37 +130,47 @@ pub fn handle(
         client: &client,
     };
     let mut outcome = None;
-    conn.transaction(|c| {
-        outcome = Some(match &request {
-            TokenRequest::ClientCredentials { scope } => {
-                // A client-credentials grant changes no state but its own new
-                // token: a crash right after could lose only tokens the client
-                // asks for again. Codes and refresh rotations keep the full
-                // guarantee.
-                crate::db::relax_commit(c)?;
-                client_credentials::apply(c, &m, scope.as_deref())
-            }
-            TokenRequest::AuthorizationCode {
-                code,
-                redirect_uri,
-                code_verifier,
-            } => code::apply(
-                c,
-                &m,
-                code,
-                redirect_uri.as_deref(),
-                code_verifier.as_deref(),
-            ),
-            TokenRequest::RefreshToken {
-                refresh_token,
-                scope,
-            } => refresh::apply(c, &m, refresh_token, scope.as_deref()),
-            TokenRequest::Password { scope, .. } => {
-                password::apply(c, &m, scope.as_deref(), caller)
-            }
-        });
-        Ok::<_, diesel::result::Error>(())
-    })?;
+    // Codes, refresh rotations and password grants must survive a power cut;
+    // a client-credentials token may be lost (the client asks again).
+    let durable = !matches!(request, TokenRequest::ClientCredentials { .. });
+    let mut grant_tx = |conn: &mut DbConn| {
+        conn.transaction(|c| {
+            outcome = Some(match &request {
+                TokenRequest::ClientCredentials { scope } => {
+                    // A client-credentials grant changes no state but its own new
+                    // token: a crash right after could lose only tokens the client
+                    // asks for again. Codes and refresh rotations keep the full
+                    // guarantee.
+                    crate::db::relax_commit(c)?;
+                    client_credentials::apply(c, &m, scope.as_deref())
+                }
+                TokenRequest::AuthorizationCode {
+                    code,
+                    redirect_uri,
+                    code_verifier,
+                } => code::apply(
+                    c,
+                    &m,
+                    code,
+                    redirect_uri.as_deref(),
+                    code_verifier.as_deref(),
+                ),
+                TokenRequest::RefreshToken {
+                    refresh_token,
+                    scope,
+                } => refresh::apply(c, &m, refresh_token, scope.as_deref()),
+                TokenRequest::Password { scope, .. } => {
+                    password::apply(c, &m, scope.as_deref(), caller)
+                }
+            });
+            Ok::<_, diesel::result::Error>(())
+        })
+    };
+    if durable {
+        crate::db::durably(conn, grant_tx)?;
+    } else {
+        grant_tx(conn)?;
+    }
     outcome.unwrap_or_else(|| Err(OAuthError::server_error("the grant did not run")))
 }
 

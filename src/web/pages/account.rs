@@ -286,8 +286,11 @@ pub async fn sign_out_everywhere(
     state
         .db
         .run(move |c| -> Result<(), DbError> {
-            users::bump_session_epoch(c, &id)?;
-            store::sessions::delete_all_for_user(c, &id, None)?;
+            crate::db::durably(c, |c| -> Result<(), DbError> {
+                users::bump_session_epoch(c, &id)?;
+                store::sessions::delete_all_for_user(c, &id, None)?;
+                Ok(())
+            })?;
             audit::record(
                 c,
                 &audit::NewAuditEvent::new("user.sign_out_everywhere", true)

@@ -59,29 +59,33 @@ async fn run(
         .db
         .run(move |c| -> Result<Result<bool, OAuthError>, DbError> {
             use diesel::Connection;
-            c.transaction(|c| {
-                let Some(t) = tokens::find_by_digest(c, &digest)? else {
-                    return Ok(Ok(false));
-                };
-                if t.client_id != caller_id {
-                    return Ok(Err(OAuthError::unauthorized_client(
-                        "the token was not issued to this client",
-                    )));
-                }
-                let now = store::now();
-                let n = match (&t.family_id, t.kind) {
-                    (Some(family), TokenKind::Refresh) => tokens::revoke_family(c, family, now)?,
-                    _ => usize::from(tokens::revoke(c, &t.id, now)?),
-                };
-                audit::record(
-                    c,
-                    &audit::NewAuditEvent::new("token.revoke", true)
-                        .actor(format!("client:{caller_id}"))
-                        .target(t.id.clone())
-                        .ip(ip)
-                        .detail(serde_json::json!({ "kind": t.kind, "revoked": n })),
-                )?;
-                Ok::<_, DbError>(Ok(n > 0))
+            crate::db::durably(c, |c| {
+                c.transaction(|c| {
+                    let Some(t) = tokens::find_by_digest(c, &digest)? else {
+                        return Ok(Ok(false));
+                    };
+                    if t.client_id != caller_id {
+                        return Ok(Err(OAuthError::unauthorized_client(
+                            "the token was not issued to this client",
+                        )));
+                    }
+                    let now = store::now();
+                    let n = match (&t.family_id, t.kind) {
+                        (Some(family), TokenKind::Refresh) => {
+                            tokens::revoke_family(c, family, now)?
+                        }
+                        _ => usize::from(tokens::revoke(c, &t.id, now)?),
+                    };
+                    audit::record(
+                        c,
+                        &audit::NewAuditEvent::new("token.revoke", true)
+                            .actor(format!("client:{caller_id}"))
+                            .target(t.id.clone())
+                            .ip(ip)
+                            .detail(serde_json::json!({ "kind": t.kind, "revoked": n })),
+                    )?;
+                    Ok::<_, DbError>(Ok(n > 0))
+                })
             })
         })
         .await?

@@ -199,7 +199,10 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let digest = secret::digest(key.as_ref());
         self.db
-            .run(move |c| sessions::delete_by_digest(c, &digest).map_err(DbError::from))
+            .run(move |c| {
+                crate::db::durably(c, |c| sessions::delete_by_digest(c, &digest))
+                    .map_err(DbError::from)
+            })
             .await
             .map_err(unavailable)
     }
