@@ -1,30 +1,63 @@
 //! A bounded pool for password hashing. bcrypt takes tens of milliseconds of
 //! one core; run unbounded, a burst of sign-ins would queue behind itself and
-//! starve the rest of the server. At most `workers` hashes run at once, at
-//! most `queue` more wait, and anything beyond is refused at once ([`Busy`]),
-//! so the caller can answer 503 with `Retry-After` while every other endpoint
-//! keeps its threads. No database connection is held meanwhile.
+//! starve the rest of the server. The pool has its own threads, one per core,
+//! at a lower scheduling priority (nice 10), so a burst uses the cores the
+//! token endpoint leaves idle but never takes them from it. At most `workers`
+//! hashes run at once, at most `queue` more wait, and anything beyond is
+//! refused at once ([`Busy`]), so the caller can answer 503 with
+//! `Retry-After`. No database connection is held meanwhile.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("password checks are saturated; try again shortly")]
 pub struct Busy;
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Nice value of the hashing threads: below the request workers.
+const NICE: i32 = 10;
+
 #[derive(Clone)]
 pub struct HashPool {
     admitted: Arc<Semaphore>,
-    running: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl HashPool {
+    /// Starts `workers` hashing threads; they end when the last clone of the
+    /// pool is dropped.
     pub fn new(workers: usize, queue: usize) -> Self {
         let workers = workers.max(1);
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let inbox = Arc::new(Mutex::new(inbox));
+        for i in 0..workers {
+            let inbox = inbox.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("keyward-hash-{i}"))
+                .spawn(move || {
+                    lower_priority();
+                    loop {
+                        let job = match inbox.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "starting a password-hashing thread failed");
+            }
+        }
         HashPool {
             admitted: Arc::new(Semaphore::new(workers + queue)),
-            running: Arc::new(Semaphore::new(workers)),
+            jobs,
         }
     }
 
@@ -34,25 +67,41 @@ impl HashPool {
         HashPool::new(cores, 4 * cores)
     }
 
-    /// Runs `work` on a blocking thread once a worker is free, or answers
-    /// [`Busy`] at once when the queue is full.
+    /// Runs `work` on a hashing thread once one is free, or answers [`Busy`]
+    /// at once when the queue is full.
     pub async fn run<T, F>(&self, work: F) -> Result<T, Busy>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _admitted = self
+        let admitted = self
             .admitted
             .clone()
             .try_acquire_owned()
             .map_err(|_| Busy)?;
-        let _running = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Busy)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| Busy)
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _admitted = admitted;
+            let _ = tx.send(work());
+        });
+        self.jobs.send(job).map_err(|_| Busy)?;
+        rx.await.map_err(|_| Busy)
+    }
+}
+
+/// Lowers the calling thread's priority (Linux keeps a nice value per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take and return plain integers and
+        // touch no memory of ours.
+        let result = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, NICE)
+        };
+        if result != 0 {
+            tracing::debug!("could not lower the priority of a password-hashing thread");
+        }
     }
 }
 
@@ -93,5 +142,20 @@ mod tests {
             assert!(second.await.unwrap().is_ok());
             assert_eq!(pool.run(|| 7).await, Ok(7));
         });
+    }
+
+    #[test]
+    fn hashing_threads_run_at_a_lower_priority() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let nice = rt.block_on(HashPool::new(1, 0).run(|| {
+            // SAFETY: as in lower_priority.
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::getpriority(libc::PRIO_PROCESS, tid)
+            }
+        }));
+        assert_eq!(nice, Ok(NICE));
     }
 }
