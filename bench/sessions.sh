@@ -3,11 +3,12 @@
 #  1. code flows for a signed-in user (bench/workloads/signed_in_flow.sh), for
 #     this build and, with BASE_BIN=path/to/older/keyward, for an older build
 #     in the same run, so the cost of reading the session is a ratio;
-#  2. a sign-in burst under load: client_credentials load for DURATION while 40
-#     sign-ins from 40 addresses arrive at once; prints /token p99 and errors,
-#     and how the sign-ins were answered.
+#  2. a sign-in burst under load: client_credentials load for DURATION alone,
+#     then again while 40 sign-ins from 40 addresses arrive at once; prints
+#     /token p99 and errors for both, and how the sign-ins were answered.
 # usage: bench/sessions.sh   env: BASE_BIN, BACKENDS ("sqlite postgresql"), REPEAT (3),
-#        PG_URL (postgres://postgres@127.0.0.1:5432), COST (bcrypt cost, 12)
+#        ONLY ("signed-in burst"), PG_URL (postgres://postgres@127.0.0.1:5432),
+#        COST (bcrypt cost, 12)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED_BENCH:-$repo/../shared/bench}"
@@ -46,14 +47,19 @@ signed_in() {  # signed_in LABEL
   done
 }
 
+cc_load() {  # cc_load: client_credentials load for DURATION (no warm-up), into $work/cc.out
+  WARMUP=0 SERVER_PID=$kw CLIENT_ID="$(echo "$cc" | field client_id)" CLIENT_SECRET="$(echo "$cc" | field client_secret)" SCOPE="" \
+    "$shared/workloads/client_credentials.sh" "http://127.0.0.1:$port" > "$work/cc.out"
+}
+
 burst() {  # burst LABEL: 40 sign-ins from 40 addresses during client_credentials load
   local base="http://127.0.0.1:$port" i
+  cc_load; sed "s/\$/ label=$1 during=nothing-else/" "$work/cc.out"
   for i in $(seq 1 40); do
     curl -fsS -c "$work/jar$i" -b "$work/jar$i" "$base/login" \
       | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed -E 's/.*value="([^"]*)"/\1/' > "$work/csrf$i"
   done
-  WARMUP=0 SERVER_PID=$kw CLIENT_ID="$(echo "$cc" | field client_id)" CLIENT_SECRET="$(echo "$cc" | field client_secret)" SCOPE="" \
-    "$shared/workloads/client_credentials.sh" "$base" > "$work/cc.out" &
+  cc_load &
   local load=$!
   sleep 3
   local posts=()
@@ -70,13 +76,14 @@ burst() {  # burst LABEL: 40 sign-ins from 40 addresses during client_credential
 }
 
 for backend in ${BACKENDS:-sqlite postgresql}; do
-  if [ -n "${BASE_BIN:-}" ]; then
+  want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+  if [ -n "${BASE_BIN:-}" ] && want signed-in; then
     start "$BASE_BIN" "$backend"; signed_in "before-$backend"; stop
   fi
   start "$head_bin" "$backend"
   echo "keyward on $backend: RSS after start $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$kw/status)"
-  signed_in "sessions-$backend"
-  burst "sessions-$backend"
+  if want signed-in; then signed_in "sessions-$backend"; fi
+  if want burst; then burst "sessions-$backend"; fi
   echo "keyward on $backend: peak RSS $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$kw/status)"
   stop
 done

@@ -57,6 +57,9 @@ pub struct Metrics {
 pub struct Gauges {
     /// Signing keys by status (`active`, `retired`, `revoked`).
     pub signing_keys: Vec<(String, i64)>,
+    /// Live sessions with a signed-in person, and without (a sign-in form open).
+    pub sessions_signed_in: i64,
+    pub sessions_anonymous: i64,
     pub pool_connections: u32,
     pub pool_idle: u32,
     pub pool_max: u32,
@@ -210,6 +213,14 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
+            "# HELP keyward_sessions Live sessions, by whether someone is signed in.\n\
+             # TYPE keyward_sessions gauge\n\
+             keyward_sessions{{state=\"signed_in\"}} {}\n\
+             keyward_sessions{{state=\"anonymous\"}} {}",
+            gauges.sessions_signed_in, gauges.sessions_anonymous
+        );
+        let _ = writeln!(
+            out,
             "# HELP keyward_db_pool_connections Database pool connections, by state.\n\
              # TYPE keyward_db_pool_connections gauge\n\
              keyward_db_pool_connections{{state=\"idle\"}} {}\n\
@@ -269,6 +280,8 @@ mod tests {
         m.request("/token", 200, Duration::from_secs(9));
         let text = m.render(&Gauges {
             signing_keys: vec![("active".into(), 2)],
+            sessions_signed_in: 4,
+            sessions_anonymous: 1,
             pool_connections: 3,
             pool_idle: 1,
             pool_max: 10,
@@ -278,6 +291,7 @@ mod tests {
         ));
         assert!(text.contains("keyward_token_errors_total{error=\"invalid_grant\"} 1"));
         assert!(text.contains("keyward_logins_total{outcome=\"failure\"} 1"));
+        assert!(text.contains("keyward_sessions{state=\"signed_in\"} 4"));
         // 0.7 ms falls in the 1 ms bucket; 9 s only in +Inf.
         assert!(text.contains(
             "keyward_http_request_duration_seconds_bucket{route=\"/token\",status=\"2xx\",le=\"0.0005\"} 0"

@@ -18,6 +18,9 @@ pub struct Busy;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// A place in the pool's queue; given back when dropped.
+pub struct Place(tokio::sync::OwnedSemaphorePermit);
+
 /// Nice value of the hashing threads: below the request workers.
 const NICE: i32 = 10;
 
@@ -74,11 +77,27 @@ impl HashPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let admitted = self
-            .admitted
+        let place = self.admit()?;
+        self.run_admitted(place, work).await
+    }
+
+    /// A place in the queue, taken before anything else is done for a
+    /// request (so a refused one costs nothing, not even a database query).
+    pub fn admit(&self) -> Result<Place, Busy> {
+        self.admitted
             .clone()
             .try_acquire_owned()
-            .map_err(|_| Busy)?;
+            .map(Place)
+            .map_err(|_| Busy)
+    }
+
+    /// Runs `work` in the place [`admit`](Self::admit) gave.
+    pub async fn run_admitted<T, F>(&self, place: Place, work: F) -> Result<T, Busy>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let admitted = place.0;
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _admitted = admitted;

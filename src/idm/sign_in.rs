@@ -76,6 +76,10 @@ enum Prepared {
 /// Checks `attempt`.
 #[tracing::instrument(skip_all, fields(ip = attempt.ip))]
 pub async fn check(db: &Db, hashes: &HashPool, attempt: Attempt) -> Result<Outcome, DbError> {
+    // Saturated: refused before any query, and not counted as an attempt.
+    let Ok(place) = hashes.admit() else {
+        return Ok(Outcome::Busy);
+    };
     let typed = attempt.username.trim().to_owned();
     let ip = attempt.ip.clone();
     let prepared = db
@@ -106,7 +110,7 @@ pub async fn check(db: &Db, hashes: &HashPool, attempt: Attempt) -> Result<Outco
     // The hash runs either way, so a missing user costs what a wrong
     // password costs.
     let verified = hashes
-        .run(move || match hash {
+        .run_admitted(place, move || match hash {
             Some(h) => password::verify(&typed_password, &h),
             None => password::verify_dummy(&typed_password, cost),
         })

@@ -145,6 +145,21 @@ pub fn delete_all_for_user(
     }
 }
 
+/// Live sessions: (signed in, anonymous). Idle-expired rows not yet purged
+/// count until the cleanup takes them.
+pub fn count_live(conn: &mut DbConn, now: i64) -> QueryResult<(i64, i64)> {
+    let live = sessions::table.filter(sessions::expires_at.gt(now));
+    let signed_in: i64 = live
+        .filter(sessions::user_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let anonymous: i64 = live
+        .filter(sessions::user_id.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok((signed_in, anonymous))
+}
+
 /// Deletes sessions past their absolute end or idle timeout.
 pub fn purge_expired(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     diesel::delete(

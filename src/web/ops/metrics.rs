@@ -19,21 +19,28 @@ pub async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
             return refused;
         }
     }
-    let keys = state
+    let counted = state
         .db
-        .run(|c| store::keys::count_by_status(c).map_err(DbError::from))
+        .run(|c| -> Result<_, DbError> {
+            Ok((
+                store::keys::count_by_status(c)?,
+                store::sessions::count_live(c, store::now())?,
+            ))
+        })
         .await;
-    let signing_keys = match keys {
+    let (signing_keys, sessions) = match counted {
         Ok(k) => k,
         Err(e) => {
-            // The rest is still worth scraping; the key gauges read zero.
-            tracing::warn!(error = %e, "metrics: counting signing keys failed");
-            Vec::new()
+            // The rest is still worth scraping; these gauges read zero.
+            tracing::warn!(error = %e, "metrics: counting signing keys and sessions failed");
+            (Vec::new(), (0, 0))
         }
     };
     let pool = state.db.pool().state();
     let gauges = Gauges {
         signing_keys,
+        sessions_signed_in: sessions.0,
+        sessions_anonymous: sessions.1,
         pool_connections: pool.connections,
         pool_idle: pool.idle_connections,
         pool_max: state.db.pool().max_size(),

@@ -50,6 +50,26 @@ fn a_malformed_setting_stops_the_start_with_one_line() {
 }
 
 #[test]
+fn a_bad_trusted_proxy_list_stops_the_start_naming_the_entry() {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .env_clear()
+        .env("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("keyward: KEYWARD_TRUSTED_PROXIES:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("'proxy.internal' is not an IP address or CIDR range"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_unopenable_database_stops_the_start_with_its_real_cause() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing-dir").join("k.db");

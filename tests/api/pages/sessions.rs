@@ -317,10 +317,17 @@ async fn parallel_guesses_cannot_overshoot_and_email_counts_as_the_account() {
     let statuses = join_all(attempts).await;
     let guessed = statuses.iter().filter(|s| **s == 401).count();
     assert_eq!(guessed, 5, "five guesses, no more: {statuses:?}");
+    // The rest were told to wait: throttled, or refused by the saturated
+    // password checks before they were counted.
     assert!(
-        statuses.iter().all(|s| *s == 401 || *s == 429),
+        statuses.iter().all(|s| [401, 429, 503].contains(s)),
         "{statuses:?}"
     );
+    let failures = audit_events(&app, "login")
+        .into_iter()
+        .filter(|e| e.action == "login" && e.outcome == "failure")
+        .count();
+    assert_eq!(failures, 5, "five failures recorded");
 }
 
 #[tokio::test]
@@ -512,4 +519,84 @@ async fn https_issuers_get_hsts_and_secure_cookies() {
     let plain = spawn_app().await;
     let res = bare().get(plain.url("/healthz")).send().await.unwrap();
     assert!(!res.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn instances_on_one_database_share_sessions_and_sign_outs() {
+    let app = TestApp::set_up().await;
+    let other = spawn_instance(&app.db, &[]).await;
+    let (cookie, _) = sign_in_by_hand(&app, false).await;
+    let on_other = |path: &str| {
+        bare()
+            .get(format!("{}{path}", other.address))
+            .header(COOKIE, &cookie)
+            .send()
+    };
+    let res = on_other("/account").await.unwrap();
+    assert_eq!(res.status(), 200, "the other instance knows the session");
+    let html = res.text().await.unwrap();
+    let res = bare()
+        .post(format!("{}/logout", other.address))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf_token", csrf(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        account_status(&app, &cookie).await,
+        303,
+        "signed out on the first too"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_or_idle_session_is_signed_out_without_an_error() {
+    let app = TestApp::set_up().await;
+    let (cookie, _) = sign_in_by_hand(&app, false).await;
+    let (idle, _) = sign_in_by_hand(&app, false).await;
+    let mut conn = app.db.conn();
+    let digest = |c: &str| keyward::crypto::secret::digest(&c[c.find("kw_ss_").unwrap()..]);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE sessions SET expires_at = 1 WHERE secret_digest = '{}'",
+            digest(&cookie)
+        )),
+        &mut conn,
+    )
+    .unwrap();
+    // Unused for longer than the idle timeout (8 hours).
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE sessions SET last_seen_at = last_seen_at - 9 * 3600 WHERE secret_digest = '{}'",
+            digest(&idle)
+        )),
+        &mut conn,
+    )
+    .unwrap();
+    for c in [&cookie, &idle] {
+        let res = bare()
+            .get(app.url("/account"))
+            .header(COOKIE, c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert!(res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login"));
+    }
+    let purged = keyward::app::tasks::purge_expired(&mut conn, keyward::store::now()).unwrap();
+    assert!(purged.sessions >= 2, "{purged:?}");
+}
+
+#[tokio::test]
+async fn the_dashboard_warns_while_keys_are_stored_in_plain_text() {
+    let app = TestApp::set_up().await;
+    let (_, html) = get_html(&app.admin().await, &app.url("/admin")).await;
+    assert!(html.contains("stored in plain text"), "{html}");
+    let sealed = TestApp::set_up_with(&[("KEYWARD_KEY_ENCRYPTION_KEY", &"0f".repeat(32))]).await;
+    let (_, html) = get_html(&sealed.admin().await, &sealed.url("/admin")).await;
+    assert!(!html.contains("stored in plain text"));
 }
