@@ -1,7 +1,7 @@
 //! A bounded pool for password hashing. bcrypt takes tens of milliseconds of
 //! one core; run unbounded, a burst of sign-ins would queue behind itself and
 //! starve the rest of the server. The pool has its own threads, one per core,
-//! at a lower scheduling priority (nice 10), so a burst uses the cores the
+//! at the lowest scheduling priority (nice 19), so a burst uses the cores the
 //! token endpoint leaves idle but never takes them from it. At most `workers`
 //! hashes run at once, at most `queue` more wait, and anything beyond is
 //! refused at once ([`Busy`]), so the caller can answer 503 with
@@ -22,7 +22,7 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct Place(tokio::sync::OwnedSemaphorePermit);
 
 /// Nice value of the hashing threads: below the request workers.
-const NICE: i32 = 10;
+const NICE: i32 = 19;
 
 #[derive(Clone)]
 pub struct HashPool {
