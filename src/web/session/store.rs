@@ -38,6 +38,11 @@ pub mod entry {
     pub const USER_ROW: &str = "~user";
 }
 
+/// A session nobody has signed in to ends after an hour unused, and within
+/// a day however used.
+pub const ANONYMOUS_IDLE_SECS: i64 = 3_600;
+pub const ANONYMOUS_LIFETIME_SECS: i64 = 86_400;
+
 const SEAL_PURPOSE: &str = "keyward session state";
 const SEAL_AAD: &[u8] = b"sessions.data";
 
@@ -145,6 +150,13 @@ impl SessionStore for DbSessionStore {
                 let policy = site::session_policy(c)?;
                 let (idle_timeout, lifetime) = if remember {
                     (0, policy.remember_lifetime)
+                } else if change.user_id.is_none() {
+                    // Nobody signed in (a sign-in form, the setup wizard):
+                    // anyone can make these, so they go soon.
+                    (
+                        policy.idle_timeout.min(ANONYMOUS_IDLE_SECS),
+                        policy.lifetime.min(ANONYMOUS_LIFETIME_SECS),
+                    )
                 } else {
                     (policy.idle_timeout, policy.lifetime)
                 };

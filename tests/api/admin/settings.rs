@@ -397,3 +397,76 @@ async fn the_policy_editor_marks_a_client_admin_capable() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn session_lifetimes_and_audit_retention_are_settings() {
+    let app = TestApp::set_up().await;
+    let http = app.admin().await;
+    let (_, html) = get_html(&http, &app.url("/admin/settings")).await;
+    assert!(
+        html.contains("value=\"28800\"") && html.contains("value=\"180\""),
+        "the defaults shown"
+    );
+    let token = csrf(&html);
+    let post = |extra: [(&'static str, &'static str); 2]| {
+        let mut form = vec![
+            ("csrf_token", token.clone()),
+            ("org_name", "Acme Ops".to_owned()),
+            ("issuer", app.address.clone()),
+            ("default_access_token_ttl", "600".to_owned()),
+            ("default_refresh_token_ttl", "7200".to_owned()),
+        ];
+        form.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let (h, url) = (http.clone(), app.url("/admin/settings"));
+        async move { h.post(url).form(&form).send().await.unwrap() }
+    };
+    let res = post([
+        ("session_idle_timeout", "60"),
+        ("audit_retention_days", "180"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Give 300 seconds (5 minutes) to 604800 (7 days)."));
+    let res = post([
+        ("session_idle_timeout", "900"),
+        ("audit_retention_days", "0"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    let res = post([
+        ("session_idle_timeout", "900"),
+        ("audit_retention_days", "30"),
+    ])
+    .await;
+    assert_eq!(res.status(), 303);
+    let saved = keyward::idm::site::load(&mut app.db.conn()).unwrap();
+    assert_eq!(
+        (saved.session_idle_timeout, saved.audit_retention_days),
+        (900, 30)
+    );
+    // A session that starts now has the new idle timeout.
+    let member = browser();
+    assert_eq!(
+        sign_in(&app, &member, ADMIN, ADMIN_PASSWORD).await.status(),
+        303
+    );
+    let admin = keyward::store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap();
+    let rows = keyward::store::sessions::list_for_user(
+        &mut app.db.conn(),
+        &admin.id,
+        keyward::store::now(),
+    )
+    .unwrap();
+    assert!(rows.iter().any(|r| r.idle_timeout == 900), "{rows:?}");
+    let events = audit_events(&app, "settings.update");
+    assert!(events.iter().any(|e| e
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("session_idle_timeout"))));
+}

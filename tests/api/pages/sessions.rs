@@ -600,3 +600,37 @@ async fn the_dashboard_warns_while_keys_are_stored_in_plain_text() {
     let (_, html) = get_html(&sealed.admin().await, &sealed.url("/admin")).await;
     assert!(!html.contains("stored in plain text"));
 }
+
+#[tokio::test]
+async fn lifetimes_follow_the_kind_of_session() {
+    let app = TestApp::set_up().await;
+    let row_of = |cookie: &str| {
+        keyward::store::sessions::find_by_digest(
+            &mut app.db.conn(),
+            &keyward::crypto::secret::digest(&cookie[cookie.find("kw_ss_").unwrap()..]),
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let res = bare().get(app.url("/login")).send().await.unwrap();
+    let anon = row_of(&session_cookie(&res).unwrap());
+    assert_eq!(anon.user_id, None);
+    assert_eq!(
+        anon.idle_timeout, 3_600,
+        "a sign-in form's session goes within the hour"
+    );
+    let (browser_session, _) = sign_in_by_hand(&app, false).await;
+    let s = row_of(&browser_session);
+    assert_eq!(
+        (s.idle_timeout, s.expires_at - s.created_at),
+        (8 * 3_600, 24 * 3_600)
+    );
+    assert!(!s.persistent);
+    let (kept, _) = sign_in_by_hand(&app, true).await;
+    let k = row_of(&kept);
+    assert_eq!(
+        (k.idle_timeout, k.expires_at - k.created_at),
+        (0, 30 * 86_400)
+    );
+    assert!(k.persistent && k.user_id.is_some());
+}
