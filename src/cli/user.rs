@@ -147,7 +147,13 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             let user = accounts::find_by_username(&mut conn, &username)?;
             let list = crate::idm::sessions::list(&mut conn, &user.id, None, crate::store::now())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                // The admin API's view, as every --json listing prints.
+                let out: Vec<_> = list
+                    .iter()
+                    .cloned()
+                    .map(crate::api::sessions::SessionOut::from)
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else if list.is_empty() {
                 println!("{} is not signed in anywhere", user.username);
             } else {

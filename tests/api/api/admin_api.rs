@@ -910,15 +910,7 @@ async fn a_persons_sessions_and_failed_sign_ins_are_listed_ended_and_forgotten()
     let path = format!("/api/v1/users/{admin_id}/sessions/{sid}");
     let (status, _) = api.delete(&path).await;
     assert_eq!(status, 204);
-    assert_eq!(
-        laptop
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(account_status(&app, &laptop).await, 303);
     let (status, body) = api.delete(&path).await;
     assert_eq!(
         (status, error_code(&body)),

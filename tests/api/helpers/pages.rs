@@ -114,3 +114,41 @@ pub async fn sign_in(app: &TestApp, http: &Client, username: &str, password: &st
     )
     .await
 }
+
+/// What `GET /account` answers `http`: 200 signed in, 303 to sign in.
+pub async fn account_status(app: &TestApp, http: &Client) -> StatusCode {
+    http.get(app.url("/account")).send().await.unwrap().status()
+}
+
+/// Adds a person by the account rules (bcrypt cost 4), as the CLI would.
+pub fn add_person(
+    app: &TestApp,
+    username: &str,
+    email: Option<&str>,
+    password: &str,
+    is_admin: bool,
+) -> keyward::store::users::User {
+    keyward::idm::accounts::create(
+        &mut app.db.conn(),
+        &keyward::idm::accounts::NewAccount {
+            username,
+            email,
+            password,
+            password_confirmation: password,
+            is_admin,
+        },
+        4,
+        &keyward::store::audit::Actor::cli(),
+    )
+    .unwrap()
+}
+
+/// The public id of `user`'s live session that came from `address`.
+pub fn session_from(app: &TestApp, user: &keyward::store::types::UserId, address: &str) -> String {
+    keyward::idm::sessions::list(&mut app.db.conn(), user, None, keyward::store::now())
+        .unwrap()
+        .into_iter()
+        .find(|s| s.address.as_deref() == Some(address))
+        .unwrap_or_else(|| panic!("a session from {address}"))
+        .id
+}

@@ -16,13 +16,19 @@ fn bare() -> reqwest::Client {
         .unwrap()
 }
 
-fn session_cookie(res: &reqwest::Response) -> Option<String> {
+/// The whole `Set-Cookie` line of the session cookie, attributes included.
+fn session_cookie_line(res: &reqwest::Response) -> Option<String> {
     res.headers()
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("keyward_session="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
+        .map(str::to_owned)
+}
+
+/// The session cookie as a `Cookie` header sends it back (`name=value`).
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    session_cookie_line(res).map(|v| v.split(';').next().unwrap().to_owned())
 }
 
 /// Signs in by hand; returns the session cookie and the full Set-Cookie line.
@@ -47,20 +53,13 @@ async fn sign_in_by_hand(app: &TestApp, remember: bool) -> (String, String) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let line = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("keyward_session="))
-        .unwrap()
-        .to_owned();
+    let line = session_cookie_line(&res).unwrap();
     let cookie = line.split(';').next().unwrap().to_owned();
     assert_ne!(cookie, anon, "a new session id at sign-in");
     (cookie, line)
 }
 
-async fn account_status(app: &TestApp, cookie: &str) -> StatusCode {
+async fn account_status_with(app: &TestApp, cookie: &str) -> StatusCode {
     bare()
         .get(app.url("/account"))
         .header(COOKIE, cookie)
@@ -80,7 +79,7 @@ async fn sign_out_ends_the_session_even_for_a_copied_cookie() {
         "{line}"
     );
     let copy = cookie.clone();
-    assert_eq!(account_status(&app, &cookie).await, 200);
+    assert_eq!(account_status_with(&app, &cookie).await, 200);
     // Only the digest of the id is stored, and the state is sealed.
     let id = &cookie[cookie.find("kw_ss_").expect("the signed id")..];
     let rows = keyward::store::sessions::find_by_digest(
@@ -113,14 +112,14 @@ async fn sign_out_ends_the_session_even_for_a_copied_cookie() {
         .unwrap();
     assert_eq!(res.status(), 303);
     // The copy taken before sign-out is signed out too: the row is gone.
-    assert_eq!(account_status(&app, &copy).await, 303);
+    assert_eq!(account_status_with(&app, &copy).await, 303);
     // Garbage, a forged id and an unknown id are "signed out", not errors.
     for bad in [
         "keyward_session=nonsense".to_owned(),
         format!("keyward_session={}", "A".repeat(300)),
         format!("keyward_session={}x", &cookie["keyward_session=".len()..]),
     ] {
-        assert_eq!(account_status(&app, &bad).await, 303, "{bad}");
+        assert_eq!(account_status_with(&app, &bad).await, 303, "{bad}");
     }
 }
 
@@ -150,18 +149,10 @@ async fn the_account_page_lists_sessions_and_signs_one_out() {
     );
     assert!(html.contains("· this session"));
     // The laptop signs the phone out.
-    let phone_id = {
-        let mut conn = app.db.conn();
-        let admin = keyward::store::users::find_by_username(&mut conn, ADMIN)
-            .unwrap()
-            .unwrap();
-        let list = keyward::idm::sessions::list(&mut conn, &admin.id, None, keyward::store::now())
-            .unwrap();
-        list.into_iter()
-            .find(|s| s.address.as_deref() == Some("203.0.113.50"))
-            .unwrap()
-            .id
-    };
+    let admin = keyward::store::users::find_by_username(&mut app.db.conn(), ADMIN)
+        .unwrap()
+        .unwrap();
+    let phone_id = session_from(&app, &admin.id, "203.0.113.50");
     let res = post_form(
         &laptop,
         &app.url(&format!("/account/sessions/{phone_id}/end")),
@@ -169,15 +160,7 @@ async fn the_account_page_lists_sessions_and_signs_one_out() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        phone
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(account_status(&app, &phone).await, 303);
     assert_eq!(get_html(&laptop, &app.url("/account")).await.0, 200);
     assert_eq!(audit_events(&app, "session.end").len(), 1);
 }
@@ -186,21 +169,13 @@ async fn the_account_page_lists_sessions_and_signs_one_out() {
 async fn an_admin_sees_ends_sessions_and_clears_a_throttle() {
     let app = TestApp::set_up_with(&[("KEYWARD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let member = browser_from("198.51.100.9");
-    let mut conn = app.db.conn();
-    let ann = keyward::idm::accounts::create(
-        &mut conn,
-        &keyward::idm::accounts::NewAccount {
-            username: "ann",
-            email: Some("ann@acme.example"),
-            password: "correct-horse-battery",
-            password_confirmation: "correct-horse-battery",
-            is_admin: false,
-        },
-        4,
-        &keyward::store::audit::Actor::cli(),
-    )
-    .unwrap();
-    drop(conn);
+    let ann = add_person(
+        &app,
+        "ann",
+        Some("ann@acme.example"),
+        "correct-horse-battery",
+        false,
+    );
     assert_eq!(
         sign_in(&app, &member, "ann", "correct-horse-battery")
             .await
@@ -240,13 +215,7 @@ async fn an_admin_sees_ends_sessions_and_clears_a_throttle() {
         303
     );
 
-    let sid =
-        keyward::idm::sessions::list(&mut app.db.conn(), &ann.id, None, keyward::store::now())
-            .unwrap()
-            .into_iter()
-            .find(|s| s.address.as_deref() == Some("198.51.100.9"))
-            .unwrap()
-            .id;
+    let sid = session_from(&app, &ann.id, "198.51.100.9");
     let (_, html) = get_html(&admin, &page).await;
     let res = post_form(
         &admin,
@@ -255,15 +224,7 @@ async fn an_admin_sees_ends_sessions_and_clears_a_throttle() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        member
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(account_status(&app, &member).await, 303);
 }
 
 #[tokio::test]
@@ -371,20 +332,8 @@ async fn a_sign_in_burst_neither_exhausts_the_pool_nor_slows_the_token_endpoint(
 #[tokio::test]
 async fn api_keys_stop_with_their_creator_and_at_their_expiry() {
     let app = TestApp::set_up().await;
+    let ops = add_person(&app, "ops", None, "correct-horse-battery", true);
     let mut conn = app.db.conn();
-    let ops = keyward::idm::accounts::create(
-        &mut conn,
-        &keyward::idm::accounts::NewAccount {
-            username: "ops",
-            email: None,
-            password: "correct-horse-battery",
-            password_confirmation: "correct-horse-battery",
-            is_admin: true,
-        },
-        4,
-        &keyward::store::audit::Actor::cli(),
-    )
-    .unwrap();
     let by_ops = keyward::store::audit::Actor::new(ops.id.to_string(), None);
     let (_, key) = keyward::idm::api_keys::create(&mut conn, "ops script", None, &by_ops).unwrap();
     let (_, short) = keyward::idm::api_keys::create(
@@ -507,14 +456,7 @@ async fn https_issuers_get_hsts_and_secure_cookies() {
         res.headers()["strict-transport-security"].to_str().unwrap(),
         "max-age=31536000"
     );
-    let line = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("keyward_session="))
-        .unwrap_or_default()
-        .to_owned();
+    let line = session_cookie_line(&res).unwrap_or_default();
     assert!(line.is_empty() || line.contains("Secure"), "{line}");
     let plain = spawn_app().await;
     let res = bare().get(plain.url("/healthz")).send().await.unwrap();
@@ -544,7 +486,7 @@ async fn instances_on_one_database_share_sessions_and_sign_outs() {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(
-        account_status(&app, &cookie).await,
+        account_status_with(&app, &cookie).await,
         303,
         "signed out on the first too"
     );
