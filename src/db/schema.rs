@@ -97,6 +97,18 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
+        redirect_uri_given -> Bool,
+    }
+}
+
+diesel::table! {
+    authorization_requests (id) {
+        id -> Text,
+        binding -> Text,
+        client_id -> Text,
+        request -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
     }
 }
 
@@ -116,6 +128,7 @@ diesel::table! {
         family_expires_at -> Nullable<BigInt>,
         rotated_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+        kid -> Nullable<Text>,
     }
 }
 
@@ -190,6 +203,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> clients (client_id));
 diesel::joinable!(authorization_codes -> clients (client_id));
 diesel::joinable!(tokens -> clients (client_id));
+diesel::joinable!(authorization_requests -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -198,6 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     consents,
     authorization_codes,
+    authorization_requests,
     tokens,
     signing_keys,
     admin_api_keys,

@@ -17,6 +17,10 @@ use crate::store::types::ClientId;
 pub struct AuthRequest {
     pub client_id: ClientId,
     pub redirect_uri: String,
+    /// The request named its redirect_uri (rather than relying on the one
+    /// registered): the token request must name it too.
+    #[serde(default)]
+    pub redirect_uri_given: bool,
     pub scope: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
@@ -25,6 +29,12 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
 }
+
+/// The longest `state` and `nonce` accepted, in characters.
+pub const STATE_MAX: usize = 2_048;
+pub const NONCE_MAX: usize = 2_048;
+/// A longer `login_hint` is ignored (no address or username is longer).
+pub const LOGIN_HINT_MAX: usize = 254;
 
 /// How a bad request is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +89,15 @@ pub fn validate(
             ))
         }
     };
+    // Values the request carries back or into tokens have a ceiling: past
+    // it a page (sending a huge state back would only fail elsewhere).
+    for (name, max) in [("state", STATE_MAX), ("nonce", NONCE_MAX)] {
+        if params.get(name).is_some_and(|v| v.chars().count() > max) {
+            return Err(Rejection::Page(format!(
+                "The request is not valid (invalid_request): its {name} is longer than {max} characters."
+            )));
+        }
+    }
     let state = params.get("state").cloned();
     let fail = |error: OAuthError| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
@@ -169,6 +188,7 @@ pub fn validate(
     };
     Ok(AuthRequest {
         client_id: client.id.clone(),
+        redirect_uri_given: params.contains_key("redirect_uri"),
         redirect_uri,
         scope,
         state,
@@ -176,7 +196,10 @@ pub fn validate(
         code_challenge,
         prompt,
         max_age,
-        login_hint: params.get("login_hint").cloned(),
+        login_hint: params
+            .get("login_hint")
+            .filter(|h| h.chars().count() <= LOGIN_HINT_MAX)
+            .cloned(),
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod auth_requests;
 pub mod clients;
 pub mod codes;
 pub mod consents;

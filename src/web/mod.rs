@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/token", web::post().to(protocol::token::token))
         .route("/authorize", web::get().to(pages::authorize::get))
         .route("/authorize", web::post().to(pages::authorize::post))
+        .route("/authorize/resume", web::get().to(pages::authorize::resume))
         .route(
             "/authorize/consent",
             web::post().to(pages::authorize::consent),

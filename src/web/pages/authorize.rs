@@ -1,6 +1,9 @@
 //! GET and POST /authorize, and the consent decision. Validation decides
 //! between an error page and an error redirect; then sign-in (with prompt and
-//! max_age), then consent by the client's policy, then the code.
+//! max_age), then consent by the client's policy, then the code. A request
+//! that waits for the user is stored server-side under its own id, so
+//! several tabs with different apps work side by side and Allow answers the
+//! request whose page it was.
 
 use std::collections::HashMap;
 
@@ -13,12 +16,12 @@ use crate::crypto::secret::{self, SecretString};
 use crate::db::{DbConn, DbError};
 use crate::oauth::authorize::{self, AuthRequest, Rejection};
 use crate::oauth::error::OAuthError;
-use crate::store::{self, audit, clients, codes, consents};
+use crate::store::clients::Client;
+use crate::store::{self, audit, auth_requests, clients, codes, consents};
 use crate::web::page::{self, see_other};
 use crate::web::session::{self, SignedIn};
 use crate::web::PageError;
 
-const PENDING: &str = "authz_pending";
 /// Codes live 60 seconds (ASVS 10.4.3 at L3 asks for no more).
 pub const CODE_TTL: i64 = 60;
 
@@ -97,6 +100,28 @@ async fn handle(
             "The application that sent you here is not registered.".into(),
         ));
     };
+    proceed(&state, &session, &req, &client, request, None).await
+}
+
+/// A request that is waiting: its id and since when.
+struct Waiting {
+    id: String,
+    created_at: i64,
+}
+
+/// Takes a validated request through sign-in and consent to the code. A
+/// request that must wait for the user is stored (see
+/// [`store::auth_requests`]) and continues at `/authorize/resume` with its
+/// id; one that need not wait is never stored.
+async fn proceed(
+    state: &web::Data<AppState>,
+    session: &Session,
+    req: &HttpRequest,
+    client: &Client,
+    request: AuthRequest,
+    waiting: Option<Waiting>,
+) -> Result<HttpResponse, PageError> {
+    let issuer = issuer(state)?;
     let fail = |e: OAuthError| {
         redirect(&authorize::error_redirect(
             &request.redirect_uri,
@@ -106,11 +131,19 @@ async fn handle(
         ))
     };
     let now = store::now();
-    let user = session::current_user(&state, &session).await?;
-    let wants_login = request.prompt.iter().any(|p| p == "login");
+    let user = session::current_user(state, session).await?;
+    // prompt=login asks for a sign-in after the request was made: once the
+    // user has signed in for this waiting request, it is satisfied.
+    let signed_in_since = |u: &SignedIn| {
+        waiting
+            .as_ref()
+            .is_some_and(|w| u.auth_time >= w.created_at)
+    };
+    let wants_login =
+        |u: &SignedIn| request.prompt.iter().any(|p| p == "login") && !signed_in_since(u);
     let too_old = |u: &SignedIn| request.max_age.is_some_and(|m| now - u.auth_time > m);
     let user = match user {
-        Some(u) if !wants_login && !too_old(&u) => u,
+        Some(u) if !wants_login(&u) && !too_old(&u) => u,
         _ if request.prompt.iter().any(|p| p == "none") => {
             return Ok(fail(OAuthError::new_code(
                 "login_required",
@@ -118,29 +151,12 @@ async fn handle(
             )));
         }
         existing => {
-            // Back here after sign-in, without prompt=login (the sign-in just
-            // happened, and auth_time now satisfies any max_age).
-            let again: Vec<(String, String)> = pairs
-                .iter()
-                .filter_map(|(k, v)| {
-                    if k != "prompt" {
-                        return Some((k.clone(), v.clone()));
-                    }
-                    let rest: Vec<&str> = v
-                        .split(' ')
-                        .filter(|p| !p.is_empty() && *p != "login")
-                        .collect();
-                    (!rest.is_empty()).then(|| (k.clone(), rest.join(" ")))
-                })
-                .collect();
-            let return_to = format!(
-                "/authorize?{}",
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&again)
-                    .finish()
-            );
+            let id = match &waiting {
+                Some(w) => w.id.clone(),
+                None => wait(state, session, &request).await?,
+            };
             let mut login = url::form_urlencoded::Serializer::new(String::new());
-            login.append_pair("return_to", &return_to);
+            login.append_pair("return_to", &resume_path(&id));
             if let Some(hint) = request.login_hint.as_deref() {
                 login.append_pair("login_hint", hint);
             }
@@ -173,14 +189,18 @@ async fn handle(
                 "the user has not consented",
             )));
         }
+        let id = match &waiting {
+            Some(w) => w.id.clone(),
+            None => wait(state, session, &request).await?,
+        };
         let names = request.scope.clone();
         let scopes = state
             .db
             .run(move |c| store::scopes::find_many(c, &names).map_err(DbError::from))
             .await?;
-        let _ = session.insert(PENDING, &request);
-        let mut ctx = page::context(&state, &session, Some(&user));
+        let mut ctx = page::context(state, session, Some(&user));
         ctx.insert("client_name", &client.name);
+        ctx.insert("request_id", &id);
         let shown: Vec<_> = request
             .scope
             .iter()
@@ -194,10 +214,128 @@ async fn handle(
             })
             .collect();
         ctx.insert("scopes", &shown);
-        return page::render(&state, "pages/consent.html", &ctx);
+        return page::render(state, "pages/consent.html", &ctx);
     }
-    let location = complete(&state, &request, &user, false, page::client_ip(&req)).await?;
+    if let Some(w) = &waiting {
+        // Done waiting: the request is spent (a second tab on it finds nothing).
+        if take(state, session, &w.id).await?.is_none() {
+            return Err(gone());
+        }
+    }
+    let location = complete(state, &request, &user, false, page::client_ip(req)).await?;
     Ok(redirect(&location))
+}
+
+/// How long a request waits for the user's sign-in and decision.
+pub const PENDING_TTL: i64 = 1_800;
+
+fn resume_path(id: &str) -> String {
+    format!("/authorize/resume?request={id}")
+}
+
+fn gone() -> PageError {
+    PageError::BadRequest(
+        "This sign-in request has expired or was already answered. Start again from the application.".into(),
+    )
+}
+
+/// Stores `request` for this browser; returns its id.
+async fn wait(
+    state: &web::Data<AppState>,
+    session: &Session,
+    request: &AuthRequest,
+) -> Result<String, PageError> {
+    let binding = session::request_binding(session);
+    let now = store::now();
+    let row = auth_requests::PendingRequest {
+        id: secret::generate("kw_ar_").expose().to_owned(),
+        binding,
+        client_id: request.client_id.clone(),
+        request: serde_json::to_string(request).map_err(|e| PageError::Internal(e.to_string()))?,
+        created_at: now,
+        expires_at: now + PENDING_TTL,
+    };
+    let id = row.id.clone();
+    state
+        .db
+        .run(move |c| auth_requests::insert(c, &row).map_err(DbError::from))
+        .await?;
+    Ok(id)
+}
+
+/// This browser's waiting request `id` and its client, if both are still good.
+async fn waiting(
+    state: &web::Data<AppState>,
+    session: &Session,
+    id: &str,
+) -> Result<(auth_requests::PendingRequest, AuthRequest, Client), PageError> {
+    let Some(binding) = session::existing_request_binding(session) else {
+        return Err(gone());
+    };
+    let id = id.to_owned();
+    let found = state
+        .db
+        .run(move |c| -> Result<_, DbError> {
+            let Some(row) = auth_requests::find(c, &id, &binding, store::now())? else {
+                return Ok(None);
+            };
+            let client = clients::find(c, &row.client_id)?;
+            Ok(Some((row, client)))
+        })
+        .await?;
+    let Some((row, client)) = found else {
+        return Err(gone());
+    };
+    let request: AuthRequest =
+        serde_json::from_str(&row.request).map_err(|e| PageError::Internal(e.to_string()))?;
+    // The app may have been disabled or its redirect URI removed meanwhile.
+    let client = client
+        .filter(|c| !c.disabled)
+        .filter(|c| {
+            crate::oauth::redirect_uri::matches(&c.redirect_uri_list(), &request.redirect_uri)
+        })
+        .ok_or_else(|| {
+            PageError::BadRequest(
+                "The application that sent you here is no longer available.".into(),
+            )
+        })?;
+    Ok((row, request, client))
+}
+
+/// Removes this browser's request `id`: `None` if it was gone already.
+async fn take(
+    state: &web::Data<AppState>,
+    session: &Session,
+    id: &str,
+) -> Result<Option<auth_requests::PendingRequest>, PageError> {
+    let Some(binding) = session::existing_request_binding(session) else {
+        return Ok(None);
+    };
+    let id = id.to_owned();
+    Ok(state
+        .db
+        .run(move |c| auth_requests::take(c, &id, &binding, store::now()).map_err(DbError::from))
+        .await?)
+}
+
+#[derive(Deserialize)]
+pub struct ResumeQuery {
+    request: String,
+}
+
+/// GET /authorize/resume: a waiting request, back from the sign-in page.
+pub async fn resume(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (row, request, client) = waiting(&state, &session, &query.request).await?;
+    let w = Waiting {
+        id: row.id,
+        created_at: row.created_at,
+    };
+    proceed(&state, &session, &req, &client, request, Some(w)).await
 }
 
 /// Issues the code (remembering consent when asked to) and returns where to
@@ -229,7 +367,7 @@ async fn complete(
             // A code lost to a crash costs the user a retry of the sign-in
             // redirect, nothing more: no need to wait for the WAL flush
             // (the redemption, which issues the tokens, stays durable).
-            diesel::Connection::transaction(c, |t| {
+            crate::db::transaction(c, |t| {
                 crate::db::relax_commit(t)?;
                 issue_code(t, &req, &uid, auth_time)
             })
@@ -268,6 +406,7 @@ fn issue_code(
             created_at: now,
             expires_at: now + CODE_TTL,
             consumed_at: None,
+            redirect_uri_given: request.redirect_uri_given,
         },
     )?;
     Ok(code)
@@ -277,6 +416,9 @@ fn issue_code(
 pub struct ConsentForm {
     #[serde(default)]
     csrf_token: String,
+    /// The waiting request this page was about.
+    #[serde(default)]
+    request: String,
     decision: String,
 }
 
@@ -287,30 +429,30 @@ pub async fn consent(
     form: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, PageError> {
     session::check_csrf(&session, &form.csrf_token)?;
-    let request: AuthRequest = session
-        .remove_as(PENDING)
-        .and_then(Result::ok)
-        .ok_or_else(|| PageError::BadRequest("There is no authorization request waiting for your decision. Start again from the application.".into()))?;
+    if !matches!(form.decision.as_str(), "allow" | "deny") {
+        return Err(PageError::BadRequest("Choose Allow or Deny.".into()));
+    }
     let Some(user) = session::current_user(&state, &session).await? else {
         return Ok(see_other("/login"));
     };
-    let issuer = issuer(&state)?;
-    match form.decision.as_str() {
-        "allow" => {
-            state.metrics.consent("allow");
-            let location = complete(&state, &request, &user, true, page::client_ip(&req)).await?;
-            Ok(redirect(&location))
-        }
-        "deny" => {
-            state.metrics.consent("deny");
-            let error = OAuthError::new_code("access_denied", "the user denied the request");
-            Ok(redirect(&authorize::error_redirect(
-                &request.redirect_uri,
-                &issuer,
-                request.state.as_deref(),
-                &error,
-            )))
-        }
-        _ => Err(PageError::BadRequest("Choose Allow or Deny.".into())),
+    // The request whose page it was, and no other: checked, then taken, so
+    // a second click (or a second tab) on the same request finds nothing.
+    let (_, request, _) = waiting(&state, &session, &form.request).await?;
+    if take(&state, &session, &form.request).await?.is_none() {
+        return Err(gone());
     }
+    let issuer = issuer(&state)?;
+    if form.decision == "allow" {
+        state.metrics.consent("allow");
+        let location = complete(&state, &request, &user, true, page::client_ip(&req)).await?;
+        return Ok(redirect(&location));
+    }
+    state.metrics.consent("deny");
+    let error = OAuthError::new_code("access_denied", "the user denied the request");
+    Ok(redirect(&authorize::error_redirect(
+        &request.redirect_uri,
+        &issuer,
+        request.state.as_deref(),
+        &error,
+    )))
 }

@@ -22,6 +22,8 @@ use store::entry::{AUTH_TIME, USER_ID};
 const EPOCH: &str = "epoch";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+/// The secret that ties this browser's waiting authorization requests to it.
+const REQUESTS: &str = "requests";
 
 fn random_token() -> String {
     let mut b = [0u8; 32];
@@ -37,6 +39,26 @@ pub fn csrf_token(session: &Session) -> String {
     let t = random_token();
     let _ = session.insert(CSRF, &t);
     t
+}
+
+/// The digest stored with this browser's waiting authorization requests,
+/// made on first use. Only this session holds the value it digests.
+pub fn request_binding(session: &Session) -> String {
+    if let Some(b) = existing_request_binding(session) {
+        return b;
+    }
+    let value = random_token();
+    let _ = session.insert(REQUESTS, &value);
+    crate::crypto::secret::digest(&value)
+}
+
+/// [`request_binding`], if this session has one yet.
+pub fn existing_request_binding(session: &Session) -> Option<String> {
+    session
+        .get::<String>(REQUESTS)
+        .ok()
+        .flatten()
+        .map(|v| crate::crypto::secret::digest(&v))
 }
 
 /// Checks a form's `csrf_token` against the session's (constant time).
@@ -96,11 +118,17 @@ impl Start {
 }
 
 /// Starts a session for `user`: a new session id (against fixation), the
-/// user's epoch, the authentication time, and a fresh CSRF token.
+/// user's epoch, the authentication time, and a fresh CSRF token; the
+/// binding of waiting authorization requests is kept.
 pub fn sign_in(session: &Session, user: &User, auth_time: i64, start: &Start) {
     use store::entry;
+    // The requests this browser was signing in for stay its own.
+    let requests = session.get::<String>(REQUESTS).ok().flatten();
     session.renew();
     session.clear();
+    if let Some(r) = requests {
+        let _ = session.insert(REQUESTS, r);
+    }
     let _ = session.insert(USER_ID, &user.id);
     let _ = session.insert(EPOCH, user.session_epoch);
     let _ = session.insert(AUTH_TIME, auth_time);

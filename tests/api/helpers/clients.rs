@@ -5,7 +5,7 @@ use keyward::idm::clients::{self, ClientSpec};
 use reqwest::{Client, Response};
 
 use super::app::TestApp;
-use super::pages::{csrf, location, post_form, ADMIN, ADMIN_PASSWORD};
+use super::pages::{csrf, field, location, post_form, ADMIN, ADMIN_PASSWORD};
 
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -173,7 +173,11 @@ pub async fn run_flow(
             let res = post_form(
                 http,
                 &app.url("/authorize/consent"),
-                &[("csrf_token", &csrf(&html)), ("decision", decision)],
+                &[
+                    ("csrf_token", &csrf(&html)),
+                    ("request", &field(&html, "request")),
+                    ("decision", decision),
+                ],
             )
             .await;
             assert_eq!(res.status(), 303);

@@ -10,10 +10,16 @@ pub const ADMIN_PASSWORD: &str = "plum-tractor-lantern";
 
 /// The value of the first `name="csrf_token"` field on a page.
 pub fn csrf(html: &str) -> String {
+    field(html, "csrf_token")
+}
+
+/// The value of the first field called `name` on a page.
+pub fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
     let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("a CSRF field on the page");
-    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a {name} field on the page"));
+    let rest = &html[at + marker.len()..];
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
