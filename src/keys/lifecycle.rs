@@ -2,8 +2,6 @@
 //! key's retention. Each change bumps `keys_version` in the same transaction,
 //! which is how every instance learns to reload its key ring.
 
-use diesel::Connection;
-
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey, KeyError};
 use crate::db::DbConn;
 use crate::store::types::KeyStatus;
@@ -26,6 +24,12 @@ pub enum LifecycleError {
     NotActive { kid: String, status: KeyStatus },
     #[error("key {0} is the last active signing key; rotate to a new key first")]
     LastActiveKey(String),
+}
+
+impl crate::db::Contention for LifecycleError {
+    fn is_contention(&self) -> bool {
+        matches!(self, LifecycleError::Db(e) if crate::db::is_contention(e))
+    }
 }
 
 /// Generates a key for `alg` (RSA of `rsa_bits`), stores it (encrypted when a
@@ -54,7 +58,7 @@ pub fn rotate(
         retired_at: None,
         revoked_at: None,
     };
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         store::keys::rotate(c, &row)?;
         settings::increment(c, settings::KEYS_VERSION)?;
         audit(c, "key.rotate", &row.kid, actor)?;
@@ -70,7 +74,8 @@ pub fn retire(
     kid: &str,
     actor: &store::audit::Actor,
 ) -> Result<(), LifecycleError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
+        store::keys::lock_active(c)?;
         let key =
             store::keys::find(c, kid)?.ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
         if key.status != KeyStatus::Active {
@@ -103,13 +108,22 @@ pub fn revoke(
     actor: &store::audit::Actor,
 ) -> Result<(), LifecycleError> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             let key = store::keys::find(c, kid)?
                 .ok_or_else(|| LifecycleError::NotFound(kid.to_owned()))?;
             if key.status == KeyStatus::Revoked {
                 return Ok(());
             }
             store::keys::revoke(c, kid)?;
+            // The JWT access tokens it signed stop everywhere Keyward checks
+            // tokens (introspection, userinfo, the admin API), not only
+            // where the JWKS is read.
+            let stopped = store::tokens::revoke_signed_by(c, &[kid.to_owned()], store::now())?;
+            tracing::info!(
+                kid,
+                tokens = stopped,
+                "revoked the access tokens the key signed"
+            );
             settings::increment(c, settings::KEYS_VERSION)?;
             audit(c, "key.revoke", kid, actor)?;
             Ok(())
@@ -143,7 +157,9 @@ pub fn retention_secs(conn: &mut DbConn) -> Result<i64, LifecycleError> {
 #[tracing::instrument(skip_all)]
 pub fn expire_retired(conn: &mut DbConn, now: i64) -> Result<usize, LifecycleError> {
     let retention = retention_secs(conn)?;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
+        let ending = store::keys::retired_before(c, now - retention)?;
+        store::tokens::revoke_signed_by(c, &ending, now)?;
         let n = store::keys::expire_retired(c, now - retention)?;
         if n > 0 {
             settings::increment(c, settings::KEYS_VERSION)?;

@@ -137,11 +137,23 @@ impl KeyRing {
 
     /// Signs with the active key of `alg`.
     pub fn sign(&self, alg: Algorithm, typ: &str, claims: &Value) -> Result<String, KeyRingError> {
+        self.sign_naming_key(alg, typ, claims)
+            .map(|(token, _)| token)
+    }
+
+    /// [`KeyRing::sign`], also naming the key that signed (its `kid`), for
+    /// tokens that must stop working when that key is revoked.
+    pub fn sign_naming_key(
+        &self,
+        alg: Algorithm,
+        typ: &str,
+        claims: &Value,
+    ) -> Result<(String, String), KeyRingError> {
         let key = self
             .snapshot()
             .active(alg)
             .ok_or(KeyRingError::NoActiveKey(alg))?;
-        Ok(jwt::sign(&key, typ, claims)?)
+        Ok((jwt::sign(&key, typ, claims)?, key.kid.clone()))
     }
 
     /// Verifies against the published keys (active or retired).

@@ -67,7 +67,7 @@ pub fn mint_access(
         .unwrap_or(issuer.lifetimes.access);
     let id = store::new_id();
     let scope = Words::from(grant.scope);
-    let (token, format) = if grant.client.token_format == TokenFormat::Jwt {
+    let (token, format, kid) = if grant.client.token_format == TokenFormat::Jwt {
         let alg = signing_alg(ring).ok_or(IssueError::NoSigningKey)?;
         let mut claims = json!({
             "iss": issuer.url,
@@ -82,12 +82,10 @@ pub fn mint_access(
         if let Some(t) = grant.auth_time {
             claims["auth_time"] = json!(t);
         }
-        (
-            SecretString::new(ring.sign(alg, "at+jwt", &claims)?),
-            TokenFormat::Jwt,
-        )
+        let (token, kid) = ring.sign_naming_key(alg, "at+jwt", &claims)?;
+        (SecretString::new(token), TokenFormat::Jwt, Some(kid))
     } else {
-        (secret::generate("kw_at_"), TokenFormat::Opaque)
+        (secret::generate("kw_at_"), TokenFormat::Opaque, None)
     };
     let row = tokens::Token {
         id,
@@ -104,6 +102,7 @@ pub fn mint_access(
         family_expires_at: None,
         rotated_at: None,
         revoked_at: None,
+        kid,
     };
     Ok((token, ttl, row))
 }
@@ -128,6 +127,7 @@ pub fn mint_refresh(grant: &Grant, family_end: i64, now: i64) -> (SecretString, 
         family_expires_at: Some(family_end),
         rotated_at: None,
         revoked_at: None,
+        kid: None,
     };
     (token, row)
 }

@@ -25,6 +25,9 @@ pub struct AuthorizationCode {
     pub created_at: i64,
     pub expires_at: i64,
     pub consumed_at: Option<i64>,
+    /// The authorization request named its redirect_uri, so the token
+    /// request must name it too (RFC 6749 §4.1.3).
+    pub redirect_uri_given: bool,
 }
 
 /// What a redemption attempt found.

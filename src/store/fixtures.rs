@@ -61,5 +61,6 @@ pub fn access_token(client_id: &str, user_id: Option<&str>, scope: &str) -> Toke
         family_expires_at: None,
         rotated_at: None,
         revoked_at: None,
+        kid: None,
     }
 }

@@ -46,6 +46,17 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
         .load(conn)
 }
 
+/// Locks the active keys' rows until the transaction ends, so that two
+/// concurrent retirements cannot both count the other as still active
+/// (PostgreSQL; SQLite's write transactions already run one at a time).
+pub fn lock_active(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT kid FROM signing_keys WHERE status = 'active' FOR UPDATE")
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Active and retired keys: what the key ring loads and the JWKS publishes.
 pub fn list_published(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
     keys::table
@@ -58,7 +69,7 @@ pub fn list_published(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
 /// Makes `key` the active key for its algorithm and retires the one it
 /// replaces, in one transaction.
 pub fn rotate(conn: &mut DbConn, key: &SigningKey) -> QueryResult<()> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let t = now();
         diesel::update(
             keys::table
@@ -97,6 +108,16 @@ pub fn revoke(conn: &mut DbConn, kid: &str) -> QueryResult<bool> {
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// The keys retired before `before`: those whose retention is over.
+pub fn retired_before(conn: &mut DbConn, before: i64) -> QueryResult<Vec<String>> {
+    keys::table
+        .filter(keys::status.eq(KeyStatus::Retired))
+        .filter(keys::retired_at.lt(before))
+        .select(keys::kid)
+        .load::<Kid>(conn)
+        .map(|kids| kids.into_iter().map(Kid::into_string).collect())
 }
 
 /// Revokes retired keys retired before `before` (their retention is over).

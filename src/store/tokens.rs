@@ -28,6 +28,8 @@ pub struct Token {
     pub family_expires_at: Option<i64>,
     pub rotated_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The key that signed a JWT access token; revoking the key revokes it.
+    pub kid: Option<String>,
 }
 
 impl Token {
@@ -100,6 +102,21 @@ pub fn revoke_family(conn: &mut DbConn, family_id: &str, at: i64) -> QueryResult
     diesel::update(
         tokens::table
             .filter(tokens::family_id.eq(family_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Revokes the unrevoked tokens signed by any of `kids` (JWT access tokens
+/// of a revoked key); returns how many.
+pub fn revoke_signed_by(conn: &mut DbConn, kids: &[String], at: i64) -> QueryResult<usize> {
+    if kids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        tokens::table
+            .filter(tokens::kid.eq_any(kids))
             .filter(tokens::revoked_at.is_null()),
     )
     .set(tokens::revoked_at.eq(at))
@@ -181,7 +198,7 @@ fn store_if_unchanged(
     conn: &mut DbConn,
     rows: &[(Token, i64)],
 ) -> QueryResult<std::collections::HashSet<String>> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
     if rows.is_empty() {
         return Ok(Default::default());
     }
@@ -191,11 +208,11 @@ fn store_if_unchanged(
             let num = |f: fn(&(Token, i64)) -> i64| rows.iter().map(f).collect::<Vec<_>>();
             let inserted: Vec<InsertedId> = diesel::sql_query(
                 "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) \
-                 INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at) \
-                 SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.scope, t.created_at, t.expires_at \
+                 INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at, kid) \
+                 SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.scope, t.created_at, t.expires_at, t.kid \
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-                             $7::bigint[], $8::bigint[], $9::bigint[]) \
-                      AS t(id, digest, kind, format, client_id, scope, created_at, expires_at, revision) \
+                             $7::bigint[], $8::bigint[], $9::bigint[], $10::text[]) \
+                      AS t(id, digest, kind, format, client_id, scope, created_at, expires_at, revision, kid) \
                  JOIN clients c ON c.id = t.client_id AND c.revision = t.revision AND NOT c.disabled \
                  CROSS JOIN relaxed \
                  RETURNING tokens.id",
@@ -209,15 +226,16 @@ fn store_if_unchanged(
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.created_at))
             .bind::<Array<BigInt>, _>(num(|(t, _)| t.expires_at))
             .bind::<Array<BigInt>, _>(num(|(_, r)| *r))
+            .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|(t, _)| t.kid.clone()).collect::<Vec<_>>())
             .load(pg)?;
             Ok(inserted.into_iter().map(|r| r.id).collect())
         }
-        DbConn::Sqlite(lite) => lite.transaction(|c| {
+        DbConn::Sqlite(_) => crate::db::transaction(conn, |c| {
             let mut stored = std::collections::HashSet::new();
             for (t, revision) in rows {
                 let n = diesel::sql_query(
-                    "INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at) \
-                     SELECT ?, ?, ?, ?, id, ?, ?, ? FROM clients \
+                    "INSERT INTO tokens (id, digest, kind, format, client_id, scope, created_at, expires_at, kid) \
+                     SELECT ?, ?, ?, ?, id, ?, ?, ?, ? FROM clients \
                      WHERE id = ? AND revision = ? AND NOT disabled",
                 )
                 .bind::<Text, _>(&t.id)
@@ -227,6 +245,7 @@ fn store_if_unchanged(
                 .bind::<Text, _>(&t.scope)
                 .bind::<BigInt, _>(t.created_at)
                 .bind::<BigInt, _>(t.expires_at)
+                .bind::<Nullable<Text>, _>(&t.kid)
                 .bind::<Text, _>(&t.client_id)
                 .bind::<BigInt, _>(revision)
                 .execute(c)?;
@@ -282,6 +301,8 @@ struct LookupRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     revoked_at: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    kid: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     username: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
     user_disabled: Option<bool>,
@@ -292,7 +313,7 @@ struct LookupRow {
 const LOOKUP_MANY_SQL: &str =
     "SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.user_id, t.scope, \
      t.family_id, t.auth_time, t.created_at, t.expires_at, t.family_expires_at, t.rotated_at, \
-     t.revoked_at, u.username, u.disabled AS user_disabled, c.revision AS caller_revision \
+     t.revoked_at, t.kid, u.username, u.disabled AS user_disabled, c.revision AS caller_revision \
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(digest, caller, n) \
      LEFT JOIN tokens t ON t.digest = q.digest \
      LEFT JOIN users u ON u.id = t.user_id \
@@ -322,7 +343,7 @@ pub fn lookup_many(conn: &mut DbConn, requests: Vec<(String, String)>) -> QueryR
 const LOOKUP_SQL: &str =
     "SELECT t.id, t.digest, t.kind, t.format, t.client_id, t.user_id, t.scope, \
      t.family_id, t.auth_time, t.created_at, t.expires_at, t.family_expires_at, t.rotated_at, \
-     t.revoked_at, u.username, u.disabled AS user_disabled, \
+     t.revoked_at, t.kid, u.username, u.disabled AS user_disabled, \
      (SELECT c.revision FROM clients c WHERE c.id = $2 AND NOT c.disabled) AS caller_revision \
      FROM (SELECT 1 AS one) AS one \
      LEFT JOIN tokens t ON t.digest = $1 \
@@ -382,6 +403,7 @@ impl LookupRow {
                 family_expires_at: row.family_expires_at,
                 rotated_at: row.rotated_at,
                 revoked_at: row.revoked_at,
+                kid: row.kid,
             }),
             _ => None,
         };

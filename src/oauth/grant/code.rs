@@ -37,24 +37,17 @@ pub fn decide_code(
             return Err(OAuthError::invalid_grant("the code is not valid").into())
         }
         Redemption::AlreadyUsed(used) => {
+            check_binding(used, client, redirect_uri)?;
             return Err(Refusal::revoking(
                 OAuthError::invalid_grant("the code has already been used"),
                 &used.family_id,
-            ))
+            ));
         }
         Redemption::Redeemed(code) => code,
     };
-    if code.client_id != client.id {
-        return Err(OAuthError::invalid_grant("the code was issued to another client").into());
-    }
+    check_binding(code, client, redirect_uri)?;
     if code.expires_at <= now {
         return Err(OAuthError::invalid_grant("the code has expired").into());
-    }
-    if redirect_uri.is_some_and(|r| r != code.redirect_uri) {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri differs from the authorization request",
-        )
-        .into());
     }
     pkce::verify(code.code_challenge.as_deref(), code_verifier)?;
     Ok(CodeGrant {
@@ -66,8 +59,34 @@ pub fn decide_code(
     })
 }
 
-/// Redeems `code` (consuming it, whatever the decision) and issues what it
-/// grants.
+/// What binds a code to the request that presents it, checked before the
+/// code is consumed or its family revoked: the client it was issued to and
+/// the redirect URI (required when the authorization request named one,
+/// RFC 6749 §4.1.3). Refused here, the code stays as it was.
+pub fn check_binding(
+    code: &AuthorizationCode,
+    client: &Client,
+    redirect_uri: Option<&str>,
+) -> Result<(), Refusal> {
+    if code.client_id != client.id {
+        return Err(OAuthError::invalid_grant("the code was issued to another client").into());
+    }
+    match redirect_uri {
+        None if code.redirect_uri_given => Err(OAuthError::invalid_request(
+            "redirect_uri is required: the authorization request named one",
+        )
+        .into()),
+        Some(r) if r != code.redirect_uri => Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request",
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// Redeems `code` and issues what it grants. A code presented by another
+/// client, or without its redirect URI, is refused before anything changes;
+/// past that the code is consumed, whatever the decision.
 #[tracing::instrument(skip_all, fields(client_id = %m.client.id))]
 pub fn apply(
     conn: &mut DbConn,
@@ -78,7 +97,11 @@ pub fn apply(
 ) -> Result<TokenResponse, OAuthError> {
     let (issuer, client) = (m.issuer, m.client);
     let now = store::now();
-    let redemption = store::codes::redeem(conn, &secret::digest(code), now)?;
+    let digest = secret::digest(code);
+    if let Some(found) = store::codes::find(conn, &digest)? {
+        check_binding(&found, client, redirect_uri).map_err(|r| r.error)?;
+    }
+    let redemption = store::codes::redeem(conn, &digest, now)?;
     let grant = match decide_code(&redemption, client, redirect_uri, code_verifier, now) {
         Ok(g) => g,
         Err(refusal) => return Err(refusal.apply(conn, client, now)?),
@@ -122,6 +145,7 @@ mod tests {
             created_at: NOW - 10,
             expires_at: NOW + 50,
             consumed_at: Some(NOW),
+            redirect_uri_given: false,
         }
     }
 
@@ -165,6 +189,36 @@ mod tests {
         .unwrap_err();
         assert_eq!(r.error.description, "the code has already been used");
         assert_eq!(r.revoke_family.as_deref(), Some("fam"));
+    }
+
+    #[test]
+    fn a_redirect_uri_the_request_named_is_required() {
+        let mut c = code(None);
+        c.redirect_uri_given = true;
+        let r = decide_code(&redeemed(c.clone()), &client("app"), None, None, NOW).unwrap_err();
+        assert_eq!(r.error.code, "invalid_request");
+        assert!(decide_code(
+            &redeemed(c),
+            &client("app"),
+            Some("https://app.example/cb"),
+            None,
+            NOW
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn another_clients_replay_revokes_nothing() {
+        let r = decide_code(
+            &Redemption::AlreadyUsed(code(None)),
+            &client("other"),
+            None,
+            None,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(r.error.code, "invalid_grant");
+        assert_eq!(r.revoke_family, None);
     }
 
     #[test]

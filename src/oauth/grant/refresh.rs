@@ -67,6 +67,16 @@ pub fn decide_refresh(
     };
     active_user(user.filter(|u| u.id == user_id).cloned())?;
     let scope = scope::narrow(requested, &token.scope)?;
+    // What an admin has since taken from the client's policy is not granted
+    // again (the refresh token stays usable for the rest).
+    let allowed = client.allowed_scope_list();
+    let scope: Vec<String> = scope.into_iter().filter(|s| allowed.contains(s)).collect();
+    if scope.is_empty() {
+        return Err(OAuthError::invalid_scope(
+            "the client's policy no longer allows any scope this refresh token carries",
+        )
+        .into());
+    }
     Ok(Rotation {
         token_id: token.id.clone(),
         family_id: family,
@@ -164,6 +174,32 @@ mod tests {
             r.revoke_family, None,
             "a refused scope leaves the token usable"
         );
+    }
+
+    #[test]
+    fn a_scope_removed_from_the_clients_policy_is_not_granted_again() {
+        let mut narrowed = client("app");
+        narrowed.allowed_scopes = "openid offline_access".parse().unwrap();
+        let r = decide_refresh(
+            Some(&refresh_token()),
+            &narrowed,
+            Some(&user("u1")),
+            None,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(r.scope, vec!["openid", "offline_access"]);
+        narrowed.allowed_scopes = "email".parse().unwrap();
+        let r = decide_refresh(
+            Some(&refresh_token()),
+            &narrowed,
+            Some(&user("u1")),
+            None,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(r.error.code, "invalid_scope");
+        assert_eq!(r.revoke_family, None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn migrate_applies_the_migrations_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("7 migration(s) applied"), "{stdout}");
+    assert!(stdout.starts_with("8 migration(s) applied"), "{stdout}");
     let again = keyward(&db.raw_url()).run(&["migrate"]);
     assert!(again.status.success());
     assert!(String::from_utf8(again.stdout)

@@ -718,6 +718,7 @@ async fn consents_show_on_the_account_page_and_revoke_with_their_tokens() {
         family_expires_at: None,
         rotated_at: None,
         revoked_at: None,
+        kid: None,
     };
     tokens::insert(&mut conn, &rt).unwrap();
 

@@ -76,6 +76,7 @@ fn sample_token(
         family_expires_at: None,
         rotated_at: None,
         revoked_at: None,
+        kid: None,
     }
 }
 
@@ -420,6 +421,7 @@ fn codes_redeem_once() {
         created_at: t,
         expires_at: t + 60,
         consumed_at: None,
+        redirect_uri_given: true,
     };
     codes::insert(&mut conn, &code).unwrap();
     match codes::redeem(&mut conn, &code.digest, t + 1).unwrap() {
@@ -464,6 +466,7 @@ fn concurrent_code_redemptions_have_exactly_one_winner() {
             created_at: t,
             expires_at: t + 60,
             consumed_at: None,
+            redirect_uri_given: true,
         },
     )
     .unwrap();
