@@ -217,7 +217,8 @@ async fn set_disabled(
     params(("id" = String, Path, description = "the user id (sub)")),
     responses((status = 200, description = "disabled: sessions ended, tokens revoked", body = UserOut),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the only administrator", body = ErrorBody)))]
 pub async fn disable(
     state: web::Data<AppState>,
     admin: Admin,
@@ -242,7 +243,8 @@ pub async fn enable(
     params(("id" = String, Path, description = "the user id (sub)")),
     responses((status = 204, description = "deleted, with their consents and tokens"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the only administrator", body = ErrorBody)))]
 pub async fn delete(
     state: web::Data<AppState>,
     admin: Admin,

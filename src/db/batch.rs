@@ -92,7 +92,9 @@ async fn run_batches<I: Send + 'static, O: Send + 'static>(
             .run(move |c| work(c, inputs).map_err(DbError::from))
             .await
             .map_err(|e| match e {
-                DbError::Unavailable(_) | DbError::Cancelled => BatchError::Unavailable,
+                DbError::Unavailable(_) | DbError::Cancelled | DbError::Busy(_) => {
+                    BatchError::Unavailable
+                }
                 DbError::Query(q) => BatchError::Failed(q.to_string()),
             })
             .and_then(|outputs| {

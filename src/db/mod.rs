@@ -270,6 +270,9 @@ pub enum DbError {
     Query(diesel::result::Error),
     #[error("the blocking task was cancelled")]
     Cancelled,
+    /// Concurrent transactions kept winning, even after retries: 503.
+    #[error("the database is busy: {0}")]
+    Busy(String),
 }
 
 impl From<diesel::result::Error> for DbError {
@@ -277,6 +280,8 @@ impl From<diesel::result::Error> for DbError {
     fn from(e: diesel::result::Error) -> Self {
         if is_connection_lost(&e) {
             DbError::Unavailable(one_line(&e.to_string()))
+        } else if is_contention(&e) {
+            DbError::Busy(one_line(&e.to_string()))
         } else {
             DbError::Query(e)
         }
@@ -328,6 +333,106 @@ pub fn relax_commit(conn: &mut DbConn) -> diesel::QueryResult<()> {
     match conn {
         DbConn::Pg(pg) => pg.batch_execute("SET LOCAL synchronous_commit = off"),
         DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Whether a query failed only because of a concurrent transaction: a
+/// PostgreSQL serialization failure or deadlock, or SQLite still locked
+/// after its busy timeout. Run again, the work may well succeed.
+pub fn is_contention(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("deadlock detected")
+                || m.contains("database is locked")
+                || m.contains("database table is locked")
+        }
+        _ => false,
+    }
+}
+
+/// Errors that can say whether they are [`is_contention`]: the bound of
+/// [`transaction`], which retries those.
+pub trait Contention {
+    fn is_contention(&self) -> bool;
+}
+
+impl Contention for diesel::result::Error {
+    fn is_contention(&self) -> bool {
+        is_contention(self)
+    }
+}
+
+impl Contention for DbError {
+    fn is_contention(&self) -> bool {
+        matches!(self, DbError::Busy(_))
+    }
+}
+
+/// How often [`transaction`] runs work again that lost to a concurrent one.
+const CONTENTION_RETRIES: u32 = 8;
+
+/// Runs `work` in a transaction that cannot fail merely because another
+/// one ran at the same time. On SQLite it begins `IMMEDIATE`: it takes the
+/// write lock up front (waiting up to the busy timeout), so it never fails
+/// to upgrade a read lock half-way, the "database is locked" of a deferred
+/// transaction. On PostgreSQL a deadlock or serialization failure rolls the
+/// work back and runs it again, a bounded number of times with a short
+/// random pause. Called inside a transaction, it is a savepoint and the
+/// outer call retries.
+pub fn transaction<T, E, F>(conn: &mut DbConn, mut work: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Contention,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let nested = match conn {
+        DbConn::Pg(pg) => AnsiTransactionManager::transaction_manager_status_mut(pg)
+            .transaction_depth()?
+            .is_some(),
+        DbConn::Sqlite(lite) => AnsiTransactionManager::transaction_manager_status_mut(lite)
+            .transaction_depth()?
+            .is_some(),
+    };
+    if nested {
+        return conn.transaction(work);
+    }
+    let mut attempt = 0;
+    loop {
+        let result = match conn {
+            DbConn::Pg(_) => conn.transaction(&mut work),
+            DbConn::Sqlite(lite) => {
+                AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+                let result = work(conn);
+                let DbConn::Sqlite(lite) = conn else {
+                    unreachable!("the connection does not change backend")
+                };
+                match result {
+                    Ok(value) => AnsiTransactionManager::commit_transaction(lite)
+                        .map(|()| value)
+                        .map_err(E::from),
+                    Err(e) => {
+                        AnsiTransactionManager::rollback_transaction(lite)?;
+                        Err(e)
+                    }
+                }
+            }
+        };
+        match result {
+            Err(e) if e.is_contention() && attempt < CONTENTION_RETRIES => {
+                attempt += 1;
+                let pause = 2 + rand::random::<u64>() % (5 * u64::from(attempt));
+                tracing::debug!(
+                    attempt,
+                    pause_ms = pause,
+                    "a concurrent transaction won; running again"
+                );
+                std::thread::sleep(Duration::from_millis(pause));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! the CLI and the admin pages (username and email form, password rules,
 //! uniqueness), with bcrypt hashing. Blocking: call it off the async workers.
 
-use diesel::Connection;
 use rand::Rng;
 use validator::ValidateEmail;
 
@@ -20,9 +19,10 @@ pub enum AccountError {
         field: &'static str,
         message: String,
     },
-    /// The username or email belongs to another account.
+    /// The change conflicts with the accounts as they are: the username or
+    /// email belongs to another account, or no administrator would be left.
     #[error("{field}: {message}")]
-    Taken {
+    Conflict {
         field: &'static str,
         message: String,
     },
@@ -32,6 +32,12 @@ pub enum AccountError {
     Hash(#[from] password::HashError),
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
+}
+
+impl crate::db::Contention for AccountError {
+    fn is_contention(&self) -> bool {
+        matches!(self, AccountError::Db(e) if crate::db::is_contention(e))
+    }
 }
 
 impl AccountError {
@@ -44,7 +50,7 @@ impl AccountError {
 }
 
 fn email_taken() -> AccountError {
-    AccountError::Taken {
+    AccountError::Conflict {
         field: "email",
         message: "Another account uses this email.".into(),
     }
@@ -111,7 +117,7 @@ fn check_unique(
     email: Option<&str>,
 ) -> Result<(), AccountError> {
     if users::find_by_username(conn, username)?.is_some() {
-        return Err(AccountError::Taken {
+        return Err(AccountError::Conflict {
             field: "username",
             message: "This username is taken.".into(),
         });
@@ -145,7 +151,7 @@ pub fn create(
     let hash = password::hash(account.password, cost)?;
     let mut new = users::NewUser::new(account.username, email, Some(hash));
     new.is_admin = account.is_admin;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         // A concurrent creation of the same name fails here, on the unique index.
         check_unique(c, account.username, email)?;
         let user = users::insert(c, &new)?;
@@ -202,7 +208,7 @@ pub fn store_password(
     keep: Option<&str>,
 ) -> Result<(), AccountError> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             users::set_password(c, &user.id, hash)?;
             store::sessions::delete_all_for_user(c, &user.id, keep)?;
             audit::record(
@@ -226,7 +232,7 @@ pub fn set_disabled(
     actor: &audit::Actor,
 ) -> Result<(), AccountError> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             if disabled {
                 let current = users::find(c, &user.id)?
                     .ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
@@ -261,7 +267,7 @@ pub fn unlock(
     user: &users::User,
     actor: &audit::Actor,
 ) -> Result<bool, AccountError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let had = crate::idm::throttle::clear(c, user.id.as_str())?;
         audit::record(
             c,
@@ -322,11 +328,17 @@ pub fn check_profile(profile: &Profile) -> Result<(), AccountError> {
 
 /// Refuses a change that would leave no enabled administrator.
 fn check_keeps_an_admin(c: &mut DbConn, user: &users::User) -> Result<(), AccountError> {
+    users::lock_admins(c)?;
+    // Read again under the lock: a concurrent change may have come first.
+    let Some(user) = users::find(c, &user.id)? else {
+        return Err(AccountError::NotFound(user.id.to_string()));
+    };
     if user.is_admin && !user.disabled && users::count_admins(c)? <= 1 {
-        return Err(AccountError::invalid(
-            "is_admin",
-            "This is the only administrator: make someone else an administrator first.",
-        ));
+        return Err(AccountError::Conflict {
+            field: "is_admin",
+            message: "This is the only administrator: make someone else an administrator first."
+                .into(),
+        });
     }
     Ok(())
 }
@@ -353,7 +365,7 @@ pub fn update(
         display_name: optional(p.display_name),
         updated_at: store::now(),
     };
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let current =
             users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
         if let Some(key) = email_key.as_deref() {
@@ -399,7 +411,7 @@ pub fn revoke_consent(
     actor: &audit::Actor,
 ) -> Result<bool, AccountError> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             let revoked = store::consents::revoke(c, user_id, client_id)?;
             if revoked {
                 audit::record(
@@ -423,11 +435,14 @@ pub fn delete(
     user: &users::User,
     actor: &audit::Actor,
 ) -> Result<(), AccountError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let current =
             users::find(c, &user.id)?.ok_or_else(|| AccountError::NotFound(user.id.to_string()))?;
         check_keeps_an_admin(c, &current)?;
-        users::delete(c, &user.id)?;
+        if !users::delete(c, &user.id)? {
+            // A concurrent deletion won.
+            return Err(AccountError::NotFound(user.id.to_string()));
+        }
         audit::record(
             c,
             &audit::NewAuditEvent::new("user.delete", true)

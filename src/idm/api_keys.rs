@@ -6,8 +6,6 @@
 //! CLI (on the server itself) belong to no person. One set of rules for the
 //! pages, the CLI and the API's authentication. Blocking.
 
-use diesel::Connection;
-
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
 use crate::store::{self, api_keys, api_keys::ApiKey, audit, users, users::User};
@@ -25,6 +23,12 @@ pub enum ApiKeyError {
     Db(#[from] diesel::result::Error),
 }
 
+impl crate::db::Contention for ApiKeyError {
+    fn is_contention(&self) -> bool {
+        matches!(self, ApiKeyError::Db(e) if crate::db::is_contention(e))
+    }
+}
+
 /// The audit actor an API key acts as.
 pub fn actor_id(key: &ApiKey) -> String {
     format!("apikey:{}", key.id)
@@ -38,11 +42,23 @@ pub const MAX_EXPIRY_DAYS: i64 = 3_650;
 /// Creates a key named `name` (1 to 100 characters), expiring after
 /// `expires_in_days` (1 to 3650) if given; returns it and the secret, which
 /// is never available again. `actor` is its owner: a person's id, or the CLI.
-#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn create(
     conn: &mut DbConn,
     name: &str,
     expires_in_days: Option<i64>,
+    actor: &audit::Actor,
+) -> Result<(ApiKey, SecretString), ApiKeyError> {
+    create_owned(conn, name, expires_in_days, &actor.id, actor)
+}
+
+/// [`create`] for `owner` (a person's id, or [`CLI_OWNER`]), made by
+/// `actor` (an API key acting for its owner, say).
+#[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
+pub fn create_owned(
+    conn: &mut DbConn,
+    name: &str,
+    expires_in_days: Option<i64>,
+    owner: &str,
     actor: &audit::Actor,
 ) -> Result<(ApiKey, SecretString), ApiKeyError> {
     if expires_in_days.is_some_and(|d| !(1..=MAX_EXPIRY_DAYS).contains(&d)) {
@@ -50,8 +66,7 @@ pub fn create(
             message: format!("Give the expiry in days, 1 to {MAX_EXPIRY_DAYS}, or none."),
         });
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if crate::util::text::is_blank(name) || name.chars().count() > 100 {
         return Err(ApiKeyError::Invalid {
             message: "Name the key in 1 to 100 characters (what uses it, e.g. \"terraform\")."
                 .into(),
@@ -61,15 +76,15 @@ pub fn create(
     let now = store::now();
     let row = ApiKey {
         id: store::new_id(),
-        name: name.to_owned(),
+        name: name.trim().to_owned(),
         digest: key.digest(),
-        created_by: Some(actor.id.clone()),
+        created_by: Some(owner.to_owned()),
         created_at: now,
         last_used_at: None,
         revoked_at: None,
         expires_at: expires_in_days.map(|d| now + d * 86_400),
     };
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         api_keys::insert(c, &row)?;
         audit::record(
             c,
@@ -85,7 +100,7 @@ pub fn create(
 
 #[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn revoke(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), ApiKeyError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         if !api_keys::revoke(c, id, store::now())? {
             return Err(ApiKeyError::NotFound(id.to_owned()));
         }
@@ -100,7 +115,7 @@ pub fn revoke(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), A
 }
 
 /// Whether a key works now, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
     Active,

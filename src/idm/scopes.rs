@@ -2,8 +2,6 @@
 //! the admin API and the CLI. Built-in scopes (OpenID Connect's and
 //! `metrics`) keep their names and claims; only their descriptions change.
 
-use diesel::Connection;
-
 use crate::db::DbConn;
 use crate::store::{self, audit, scopes::Scope};
 
@@ -21,6 +19,12 @@ pub enum ScopeError {
     Conflict(String),
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
+}
+
+impl crate::db::Contention for ScopeError {
+    fn is_contention(&self) -> bool {
+        matches!(self, ScopeError::Db(e) if crate::db::is_contention(e))
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ScopeError {
@@ -94,7 +98,7 @@ pub fn create(
     check_name(name)?;
     let description = check_description(description)?;
     let claims = parse_claims(claims)?;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         if store::scopes::find(c, name)?.is_some() {
             return Err(ScopeError::Conflict(format!(
                 "There is a scope '{name}' already."
@@ -125,7 +129,7 @@ pub fn update(
 ) -> Result<Scope, ScopeError> {
     let description = check_description(description)?;
     let parsed = parse_claims(claims)?;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let current =
             store::scopes::find(c, name)?.ok_or_else(|| ScopeError::NotFound(name.to_owned()))?;
         let claims = if current.builtin {
@@ -137,7 +141,7 @@ pub fn update(
             }
             current.claim_names()
         } else {
-            parsed
+            parsed.clone()
         };
         store::scopes::update(c, name, &description, &claims)?;
         store::settings::increment(c, store::settings::METADATA_VERSION)?;
@@ -155,7 +159,7 @@ pub fn update(
 /// Deletes a custom scope no client allows any more.
 #[tracing::instrument(skip_all, fields(actor = %actor.id, name))]
 pub fn delete(conn: &mut DbConn, name: &str, actor: &audit::Actor) -> Result<(), ScopeError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let scope =
             store::scopes::find(c, name)?.ok_or_else(|| ScopeError::NotFound(name.to_owned()))?;
         if scope.builtin {

@@ -1,8 +1,6 @@
 //! A person's sessions as they and their admins see them: where they are
 //! signed in, from what, since when; ending one. Blocking.
 
-use diesel::Connection;
-
 use crate::db::DbConn;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::{audit, types::UserId};
@@ -106,7 +104,7 @@ pub fn end(
     actor: &audit::Actor,
 ) -> diesel::QueryResult<bool> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             let ended = sessions::delete_for_user(c, user_id, session_id)?;
             if ended {
                 audit::record(

@@ -2,8 +2,6 @@
 //! issuer, first admin, first signing key) exactly once, from the browser
 //! wizard or `keyward setup`.
 
-use diesel::Connection;
-
 use crate::crypto::keys::{self, Algorithm, KeyEncryptionKey};
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
@@ -46,7 +44,7 @@ pub fn spend_code(conn: &mut DbConn, presented: &str) -> diesel::QueryResult<boo
     if presented.is_empty() {
         return Ok(false);
     }
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         if is_complete(c)? {
             return Ok(false);
         }
@@ -107,9 +105,14 @@ pub enum SetupError {
     Db(#[from] diesel::result::Error),
 }
 
+impl crate::db::Contention for SetupError {
+    fn is_contention(&self) -> bool {
+        matches!(self, SetupError::Db(e) if crate::db::is_contention(e))
+    }
+}
+
 pub fn check_org_name(name: &str) -> Result<(), SetupError> {
-    let n = name.trim().chars().count();
-    if n == 0 || n > 100 {
+    if crate::util::text::is_blank(name) || name.chars().count() > 100 {
         return Err(SetupError::Invalid {
             field: "org_name",
             message: "Enter a name of 1 to 100 characters.".into(),
@@ -173,14 +176,18 @@ pub fn complete(
     let generated = keys::generate(input.alg, 2048)?;
     let (private_key, encrypted) =
         keys::seal_private_key(kek, &generated.kid, &generated.private_pem)?;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         if !settings::insert_if_absent(c, settings::SETUP_COMPLETED, &store::now().to_string())? {
             return Err(SetupError::AlreadyComplete);
         }
         settings::set(c, settings::ORG_NAME, input.org_name.trim())?;
         settings::set(c, settings::ISSUER, &issuer)?;
         settings::delete(c, settings::SETUP_CODE_DIGEST)?;
-        let mut admin = store::users::NewUser::new(&input.admin_username, Some(&input.admin_email), Some(hash));
+        let mut admin = store::users::NewUser::new(
+            &input.admin_username,
+            Some(&input.admin_email),
+            Some(hash.clone()),
+        );
         admin.is_admin = true;
         let admin = store::users::insert(c, &admin)?;
         store::keys::rotate(
@@ -188,7 +195,7 @@ pub fn complete(
             &store::keys::SigningKey {
                 kid: generated.kid.as_str().into(),
                 alg: input.alg.as_str().into(),
-                private_key,
+                private_key: private_key.clone(),
                 encrypted,
                 public_jwk: generated.public_jwk.to_string(),
                 status: KeyStatus::Active,
@@ -203,7 +210,7 @@ pub fn complete(
             c,
             &audit::NewAuditEvent::new("setup.complete", true)
                 .actor(admin.id.clone())
-                .ip(actor_ip)
+                .ip(actor_ip.clone())
                 .detail(serde_json::json!({ "issuer": issuer, "admin": admin.username, "alg": input.alg.as_str() })),
         )?;
         Ok(SetupOutcome {
@@ -237,7 +244,7 @@ impl SetupError {
         match self {
             SetupError::Invalid { field, .. } => Some(field),
             SetupError::Account(
-                AccountError::Invalid { field, .. } | AccountError::Taken { field, .. },
+                AccountError::Invalid { field, .. } | AccountError::Conflict { field, .. },
             ) => Some(field),
             _ => None,
         }
@@ -247,7 +254,7 @@ impl SetupError {
         match self {
             SetupError::Invalid { message, .. } => message.clone(),
             SetupError::Account(
-                AccountError::Invalid { message, .. } | AccountError::Taken { message, .. },
+                AccountError::Invalid { message, .. } | AccountError::Conflict { message, .. },
             ) => message.clone(),
             SetupError::AlreadyComplete => "Setup is already complete.".into(),
             _ => "Setup could not be completed; the error has been logged.".into(),

@@ -2,8 +2,6 @@
 //! the issuer and the default token lifetimes. One set of rules for the admin
 //! pages, the admin API and the CLI. Blocking: call it off the async workers.
 
-use diesel::Connection;
-
 use crate::db::DbConn;
 use crate::idm::clients::{ACCESS_TTL_RANGE, REFRESH_TTL_RANGE};
 use crate::idm::setup::{self, SetupError};
@@ -139,6 +137,12 @@ pub enum SettingsError {
     Db(#[from] diesel::result::Error),
 }
 
+impl crate::db::Contention for SettingsError {
+    fn is_contention(&self) -> bool {
+        matches!(self, SettingsError::Db(e) if crate::db::is_contention(e))
+    }
+}
+
 /// The settings as stored (lifetimes with the built-in defaults filled in).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SiteSettings {
@@ -267,7 +271,7 @@ pub fn save(
             return Err(invalid(field, *message));
         }
     }
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let before = load(c)?;
         for (_, key, value, _, _) in &optional {
             if let Some(v) = value {

@@ -5,6 +5,8 @@
 pub struct OAuthError {
     pub code: &'static str,
     pub description: String,
+    /// Lost to concurrent transactions: the work may be run again.
+    contended: bool,
 }
 
 impl OAuthError {
@@ -21,7 +23,11 @@ impl OAuthError {
                 }
             })
             .collect();
-        OAuthError { code, description }
+        OAuthError {
+            code,
+            description,
+            contended: false,
+        }
     }
     /// An error code defined outside RFC 6749 §5.2 (authorization errors,
     /// OIDC Core §3.1.2.6).
@@ -74,6 +80,13 @@ impl From<crate::db::DbError> for OAuthError {
             DbError::Unavailable(_) | DbError::Cancelled => {
                 OAuthError::temporarily_unavailable("the database is unavailable")
             }
+            DbError::Busy(cause) => {
+                tracing::warn!(%cause, "concurrent transactions kept winning");
+                OAuthError {
+                    contended: true,
+                    ..OAuthError::temporarily_unavailable("the server is busy; try again")
+                }
+            }
             DbError::Query(q) => {
                 tracing::error!(error = %q, "database error");
                 OAuthError::server_error("the request could not be completed")
@@ -85,6 +98,12 @@ impl From<crate::db::DbError> for OAuthError {
 impl From<diesel::result::Error> for OAuthError {
     fn from(e: diesel::result::Error) -> Self {
         crate::db::DbError::from(e).into()
+    }
+}
+
+impl crate::db::Contention for OAuthError {
+    fn is_contention(&self) -> bool {
+        self.contended
     }
 }
 

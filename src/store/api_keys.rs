@@ -43,6 +43,14 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ApiKey>> {
         .load(conn)
 }
 
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiKey>> {
+    api_keys::table
+        .find(id)
+        .select(ApiKey::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn revoke(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<bool> {
     let n = diesel::update(
         api_keys::table

@@ -45,7 +45,7 @@ pub fn grant(
     client_id: &str,
     scopes: &[String],
 ) -> QueryResult<Consent> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let t = now();
         match find(c, user_id, client_id)? {
             Some(existing) => {
@@ -98,7 +98,7 @@ pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Consen
 /// Forgets the consent and revokes the client's tokens for the user, in one
 /// transaction. Returns whether a consent existed.
 pub fn revoke(conn: &mut DbConn, user_id: &str, client_id: &str) -> QueryResult<bool> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let n = diesel::delete(consents::table.find((user_id, client_id))).execute(c)?;
         tokens::revoke_for_user_and_client(c, user_id, client_id, now())?;
         Ok(n == 1)

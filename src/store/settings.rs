@@ -119,7 +119,7 @@ pub fn delete_if(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<bool>
 /// value. The increment happens inside the UPDATE, so concurrent callers never
 /// lose one.
 pub fn increment(conn: &mut DbConn, key: &str) -> QueryResult<i64> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         insert_if_absent(c, key, "0")?;
         diesel::update(settings::table.find(key))
             .set((

@@ -168,6 +168,18 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// Locks the enabled administrators' rows until the transaction ends, so
+/// that of two concurrent changes that each leave one administrator, the
+/// second sees the first (PostgreSQL; SQLite's write transactions already
+/// run one at a time).
+pub fn lock_admins(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE is_admin AND NOT disabled FOR UPDATE")
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 pub fn count_admins(conn: &mut DbConn) -> QueryResult<i64> {
     users::table
         .filter(users::is_admin.eq(true))
@@ -216,7 +228,7 @@ pub fn set_admin(conn: &mut DbConn, id: &str, is_admin: bool) -> QueryResult<boo
 
 /// "Sign out everywhere": every session issued before now stops working.
 pub fn bump_session_epoch(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         diesel::update(users::table.find(id))
             .set(users::session_epoch.eq(users::session_epoch + 1))
             .execute(c)?;

@@ -28,7 +28,7 @@ pub enum PageError {
 impl From<DbError> for PageError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unavailable(cause) => PageError::Unavailable(cause),
+            DbError::Unavailable(cause) | DbError::Busy(cause) => PageError::Unavailable(cause),
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -40,7 +40,7 @@ impl From<crate::idm::accounts::AccountError> for PageError {
         use crate::idm::accounts::AccountError;
         match e {
             AccountError::Invalid { message, .. } => PageError::BadRequest(message),
-            AccountError::Taken { message, .. } => PageError::Conflict(message),
+            AccountError::Conflict { message, .. } => PageError::Conflict(message),
             AccountError::NotFound(_) => PageError::NotFound,
             AccountError::Hash(e) => PageError::Internal(e.to_string()),
             AccountError::Db(e) => DbError::from(e).into(),

@@ -3,8 +3,6 @@
 //! confidential clients get a `kw_cs_` secret, shown once and stored as a
 //! SHA-256 digest.
 
-use diesel::Connection;
-
 use crate::crypto::secret::{self, SecretString};
 use crate::db::DbConn;
 use crate::store::types::{
@@ -28,6 +26,12 @@ pub enum ClientError {
     NotFound(String),
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
+}
+
+impl crate::db::Contention for ClientError {
+    fn is_contention(&self) -> bool {
+        matches!(self, ClientError::Db(e) if crate::db::is_contention(e))
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ClientError {
@@ -251,7 +255,7 @@ pub fn create(
         new_client_id(),
         secret.as_ref().map(SecretString::digest),
     )?;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         clients::insert(c, &client)?;
         store::settings::increment(c, store::settings::METADATA_VERSION)?;
         audit::record(
@@ -285,7 +289,7 @@ pub fn rotate_secret(
         ));
     }
     let secret = secret::generate("kw_cs_");
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         clients::set_secret_digest(c, id, &secret.digest())?;
         audit::record(
             c,
@@ -352,7 +356,7 @@ pub fn update(
     client.launch_url = launch_url.map(str::to_owned);
     client.show_on_portal = placement.show_on_portal;
     client.resource_server = placement.resource_server;
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         clients::update_policy(c, id, &clients::PolicyChanges::from(&client))?;
         store::settings::increment(c, store::settings::METADATA_VERSION)?;
         audit::record(
@@ -377,7 +381,7 @@ pub fn set_disabled(
     actor: &audit::Actor,
 ) -> Result<usize, ClientError> {
     crate::db::durably(conn, |conn| {
-        conn.transaction(|c| {
+        crate::db::transaction(conn, |c| {
             if !clients::set_disabled(c, id, disabled)? {
                 return Err(ClientError::NotFound(id.to_owned()));
             }
@@ -410,7 +414,7 @@ pub fn set_disabled(
 /// Deletes the client with its consents, codes and tokens.
 #[tracing::instrument(skip_all, fields(actor = %actor.id, id))]
 pub fn delete(conn: &mut DbConn, id: &str, actor: &audit::Actor) -> Result<(), ClientError> {
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         if !clients::delete(c, id)? {
             return Err(ClientError::NotFound(id.to_owned()));
         }

@@ -11,7 +11,6 @@ pub mod refresh;
 
 use std::collections::HashMap;
 
-use diesel::Connection;
 use serde::Serialize;
 
 use super::client_auth::{self, Presented};
@@ -129,13 +128,14 @@ pub fn handle(
         issuer,
         client: &client,
     };
-    let mut outcome = None;
     // Codes, refresh rotations and password grants must survive a power cut;
     // a client-credentials token may be lost (the client asks again).
     let durable = !matches!(request, TokenRequest::ClientCredentials { .. });
-    let mut grant_tx = |conn: &mut DbConn| {
-        conn.transaction(|c| {
-            outcome = Some(match &request {
+    // The outer result rolls back (and, when it lost to a concurrent
+    // transaction, runs again); the inner one commits, refusals included.
+    let grant_tx = |conn: &mut DbConn| {
+        crate::db::transaction(conn, |c| {
+            let outcome = match &request {
                 TokenRequest::ClientCredentials { scope } => {
                     // A client-credentials grant changes no state but its own new
                     // token: a crash right after could lose only tokens the client
@@ -162,16 +162,20 @@ pub fn handle(
                 TokenRequest::Password { scope, .. } => {
                     password::apply(c, &m, scope.as_deref(), caller)
                 }
-            });
-            Ok::<_, diesel::result::Error>(())
+            };
+            match outcome {
+                // A server-side failure leaves nothing half done.
+                Err(e) if e.status() >= 500 => Err(e),
+                decided => Ok(decided),
+            }
         })
     };
-    if durable {
-        crate::db::durably(conn, grant_tx)?;
+    let outcome = if durable {
+        crate::db::durably(conn, grant_tx)
     } else {
-        grant_tx(conn)?;
-    }
-    outcome.unwrap_or_else(|| Err(OAuthError::server_error("the grant did not run")))
+        grant_tx(conn)
+    };
+    outcome.and_then(|decided| decided)
 }
 
 /// What a user-bound grant issues: an access token of `family`, a refresh

@@ -144,7 +144,9 @@ pub async fn save_profile(
             session::set_flash(&session, "Your profile is saved.");
             Ok(see_other("/account"))
         }
-        Err(AccountError::Invalid { field, message } | AccountError::Taken { field, message }) => {
+        Err(
+            AccountError::Invalid { field, message } | AccountError::Conflict { field, message },
+        ) => {
             // The page shows name errors together, under the profile.
             let key = if field == "email" { "email" } else { "profile" };
             account_page(

@@ -58,9 +58,8 @@ async fn run(
     state
         .db
         .run(move |c| -> Result<Result<bool, OAuthError>, DbError> {
-            use diesel::Connection;
             crate::db::durably(c, |c| {
-                c.transaction(|c| {
+                crate::db::transaction(c, |c| {
                     let Some(t) = tokens::find_by_digest(c, &digest)? else {
                         return Ok(Ok(false));
                     };
@@ -81,7 +80,7 @@ async fn run(
                         &audit::NewAuditEvent::new("token.revoke", true)
                             .actor(format!("client:{caller_id}"))
                             .target(t.id.clone())
-                            .ip(ip)
+                            .ip(ip.clone())
                             .detail(serde_json::json!({ "kind": t.kind, "revoked": n })),
                     )?;
                     Ok::<_, DbError>(Ok(n > 0))

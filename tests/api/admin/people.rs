@@ -135,7 +135,7 @@ async fn admins_edit_profiles_and_roles_with_the_account_rules() {
     assert!(
         matches!(
             res,
-            Err(accounts::AccountError::Invalid {
+            Err(accounts::AccountError::Conflict {
                 field: "is_admin",
                 ..
             })

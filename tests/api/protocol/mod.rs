@@ -3,6 +3,7 @@
 //! library against them.
 
 mod code_flow;
+mod correctness;
 mod interop;
 mod keys;
 mod resources;

@@ -123,7 +123,7 @@ pub async fn new(
 /// A refused value as a field message; anything else as the page error.
 fn account_refusal(e: AccountError) -> Result<HashMap<String, String>, PageError> {
     match e {
-        AccountError::Invalid { field, message } | AccountError::Taken { field, message } => {
+        AccountError::Invalid { field, message } | AccountError::Conflict { field, message } => {
             Ok(HashMap::from([(field.to_owned(), message)]))
         }
         other => Err(other.into()),

@@ -225,9 +225,9 @@ pub async fn save(
             session::set_flash(&session, &format!("{} is saved.", updated.username));
             Ok(see_other(&format!("/admin/users/{}", updated.id)))
         }
-        Err(AccountError::Invalid { field, message } | AccountError::Taken { field, message }) => {
-            refused(HashMap::from([(field.to_owned(), message)])).await
-        }
+        Err(
+            AccountError::Invalid { field, message } | AccountError::Conflict { field, message },
+        ) => refused(HashMap::from([(field.to_owned(), message)])).await,
         Err(e) => Err(e.into()),
     }
 }
