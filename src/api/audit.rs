@@ -78,11 +78,11 @@ pub async fn list(
     query.validate()?;
     let before = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(
+        Some(c) => Some(super::schema::audit_cursor(c).and_then(|()| {
             c.strip_prefix("b")
                 .and_then(|n| n.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::bad_request("the cursor is not one this API gave"))?,
-        ),
+                .ok_or_else(|| ApiError::bad_request("the cursor is not one this API gave"))
+        })?),
     };
     let limit = query.limit.unwrap_or(50);
     let filter = audit::Filter {

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
+use super::schema;
+use super::schema::Body;
 use super::{run, Admin, ListQuery};
 use crate::app::state::AppState;
 use crate::idm::clients::{self, ClientSpec, Placement};
@@ -32,7 +34,7 @@ pub struct ClientOut {
 }
 
 /// A client's policy: what it may get and how.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PolicyBody {
     pub scopes: Vec<String>,
     pub default_scopes: Vec<String>,
@@ -41,11 +43,13 @@ pub struct PolicyBody {
     pub consent_policy: String,
     /// `opaque` or `jwt`.
     pub token_format: String,
-    /// Seconds; null for the server default.
+    /// Seconds (60 to 86400); null for the server default.
+    #[serde(default, deserialize_with = "schema::integer")]
     pub access_token_ttl: Option<i64>,
-    /// Seconds; null for the server default.
+    /// Seconds (60 to 31622400); null for the server default.
+    #[serde(default, deserialize_with = "schema::integer")]
     pub refresh_token_ttl: Option<i64>,
-    #[validate(length(max = 2000, message = "keep the launch URL under 2,000 characters"))]
+    /// Where the portal opens the app: an http(s) address, or empty.
     pub launch_url: Option<String>,
     pub show_on_portal: bool,
     /// May introspect every client's tokens.
@@ -117,6 +121,33 @@ fn spec_of(c: &Client) -> (ClientSpec, Placement) {
     )
 }
 
+fn check_uris(redirect: &[String], post_logout: &[String]) -> Result<(), ApiError> {
+    schema::redirect_uris("redirect_uris", redirect)?;
+    schema::redirect_uris("post_logout_redirect_uris", post_logout)
+}
+
+/// `allowed` and every default scope not in it.
+fn with_defaults(mut allowed: Vec<String>, defaults: &[String]) -> Vec<String> {
+    for d in defaults {
+        if !allowed.contains(d) {
+            allowed.push(d.clone());
+        }
+    }
+    allowed
+}
+
+/// A scope that does not exist conflicts with the scopes as they are.
+fn known_scopes(c: &mut crate::db::DbConn, names: &[String]) -> Result<(), ApiError> {
+    let known = crate::store::scopes::list(c)?;
+    match names.iter().find(|n| !known.iter().any(|k| &k.name == *n)) {
+        None => Ok(()),
+        Some(unknown) => Err(ApiError::conflict(format!(
+            "there is no scope {unknown:?}; create it first (PUT /api/v1/scopes/{{name}})"
+        ))
+        .field("scopes")),
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ClientList {
     pub items: Vec<ClientOut>,
@@ -148,16 +179,10 @@ pub async fn list(
 }
 
 /// A new client. Unset fields take the same defaults as the admin pages.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ClientCreate {
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "give the client a name of 1 to 100 characters"
-    ))]
     pub name: String,
     /// `public` (no secret, PKCE always) or `confidential`.
-    #[validate(custom(function = "client_type"))]
     pub client_type: String,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
@@ -171,19 +196,12 @@ pub struct ClientCreate {
     pub token_format: Option<String>,
     #[serde(default)]
     pub require_pkce: bool,
+    #[serde(default, deserialize_with = "schema::integer")]
     pub access_token_ttl: Option<i64>,
+    #[serde(default, deserialize_with = "schema::integer")]
     pub refresh_token_ttl: Option<i64>,
     #[serde(default)]
     pub admin_capable: bool,
-}
-
-fn client_type(value: &str) -> Result<(), validator::ValidationError> {
-    if value == "public" || value == "confidential" {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("client_type")
-            .with_message("client_type is public or confidential".into()))
-    }
 }
 
 /// A created client, with its secret: shown this once, stored as a digest.
@@ -197,22 +215,58 @@ pub struct ClientCreated {
 #[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientCreate,
     responses((status = 201, body = ClientCreated), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "a scope that does not exist", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Json<ClientCreate>,
+    body: Body<ClientCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
     let b = body.into_inner();
+    let public = b.client_type == "public";
+    schema::text("name", &b.name, schema::NAME_MAX)?;
+    schema::one_of("client_type", &b.client_type, &["public", "confidential"])?;
+    check_uris(&b.redirect_uris, &b.post_logout_redirect_uris)?;
+    if let Some(g) = &b.grant_types {
+        schema::grant_types(g)?;
+    }
+    if let Some(m) = &b.token_endpoint_auth_method {
+        let allowed: &[&str] = if public {
+            &["none"]
+        } else {
+            &schema::SECRET_METHODS
+        };
+        schema::one_of("token_endpoint_auth_method", m, allowed)?;
+    }
+    for (field, names) in [("scopes", &b.scopes), ("default_scopes", &b.default_scopes)] {
+        schema::scope_names(field, names.as_deref().unwrap_or_default())?;
+    }
+    if let Some(c) = &b.consent_policy {
+        schema::one_of("consent_policy", c, &schema::CONSENT_POLICIES)?;
+    }
+    if let Some(f) = &b.token_format {
+        schema::one_of("token_format", f, &schema::TOKEN_FORMATS)?;
+    }
+    // Default scopes are allowed scopes too.
+    let scopes = b.default_scopes.as_ref().map(|defaults| {
+        let grants = b
+            .grant_types
+            .clone()
+            .unwrap_or_else(clients::default_grant_types);
+        let allowed = b
+            .scopes
+            .clone()
+            .unwrap_or_else(|| clients::default_allowed_scopes(&grants));
+        with_defaults(allowed, defaults)
+    });
     let spec = ClientSpec {
+        scopes: scopes.or(b.scopes),
         name: b.name,
-        public: b.client_type == "public",
+        public,
         redirect_uris: b.redirect_uris,
         post_logout_redirect_uris: b.post_logout_redirect_uris,
         grant_types: b.grant_types,
         auth_method: b.token_endpoint_auth_method,
-        scopes: b.scopes,
         default_scopes: b.default_scopes,
         consent: b.consent_policy,
         token_format: b.token_format,
@@ -222,6 +276,7 @@ pub async fn create(
         admin_capable: b.admin_capable,
     };
     let (client, secret) = run(&state, move |c| {
+        known_scopes(c, spec.scopes.as_deref().unwrap_or_default())?;
         Ok(clients::create(c, &spec, &admin.actor)?)
     })
     .await?;
@@ -248,13 +303,8 @@ pub async fn get(
 }
 
 /// A client's registration (its type and secret stay as they are).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ClientUpdate {
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "give the client a name of 1 to 100 characters"
-    ))]
     pub name: String,
     pub redirect_uris: Vec<String>,
     #[serde(default)]
@@ -267,17 +317,42 @@ pub struct ClientUpdate {
     params(("id" = String, Path, description = "client_id")),
     responses((status = 200, body = ClientOut), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "contradicts the client's type", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<String>,
-    body: web::Json<ClientUpdate>,
+    body: Body<ClientUpdate>,
 ) -> Result<web::Json<ClientOut>, ApiError> {
-    body.validate()?;
     let (id, b) = (path.into_inner(), body.into_inner());
+    schema::text("name", &b.name, schema::NAME_MAX)?;
+    check_uris(&b.redirect_uris, &b.post_logout_redirect_uris)?;
+    schema::grant_types(&b.grant_types)?;
+    schema::one_of(
+        "token_endpoint_auth_method",
+        &b.token_endpoint_auth_method,
+        &["none", schema::SECRET_METHODS[0], schema::SECRET_METHODS[1]],
+    )?;
     let client = run(&state, move |c| {
         let current = clients::find(c, &id)?;
+        // What the client's type rules out conflicts with the client as it is.
+        let public = current.is_public();
+        if public != (b.token_endpoint_auth_method == "none") {
+            return Err(ApiError::conflict(if public {
+                "this is a public client: it authenticates with none"
+            } else {
+                "this is a confidential client: it authenticates with client_secret_basic or client_secret_post"
+            })
+            .field("token_endpoint_auth_method"));
+        }
+        if public && b.grant_types.iter().any(|g| g == "client_credentials") {
+            return Err(ApiError::conflict(
+                "a public client cannot use client_credentials: it has no secret",
+            )
+            .field("grant_types"));
+        }
         let (mut spec, placement) = spec_of(&current);
         spec.name = b.name;
         spec.redirect_uris = b.redirect_uris;
@@ -316,7 +391,7 @@ pub struct NewSecret {
     params(("id" = String, Path, description = "client_id")),
     responses((status = 200, body = NewSecret), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, description = "a public client has no secret", body = ErrorBody)))]
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     admin: Admin,
@@ -325,6 +400,11 @@ pub async fn rotate_secret(
     let id = path.into_inner();
     let (for_id, actor) = (id.clone(), admin.actor);
     let secret = run(&state, move |c| {
+        if clients::find(c, &for_id)?.is_public() {
+            return Err(ApiError::conflict(
+                "a public client has no secret to rotate",
+            ));
+        }
         Ok(clients::rotate_secret(c, &for_id, &actor)?)
     })
     .await?;
@@ -354,19 +434,37 @@ pub async fn get_policy(
     params(("id" = String, Path, description = "client_id")),
     responses((status = 200, body = PolicyBody), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "a scope that does not exist, or admin-capable for a public client", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn put_policy(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<String>,
-    body: web::Json<PolicyBody>,
+    body: Body<PolicyBody>,
 ) -> Result<web::Json<PolicyBody>, ApiError> {
-    body.validate()?;
     let (id, p) = (path.into_inner(), body.into_inner());
+    schema::scope_names("scopes", &p.scopes)?;
+    schema::scope_names("default_scopes", &p.default_scopes)?;
+    schema::one_of(
+        "consent_policy",
+        &p.consent_policy,
+        &schema::CONSENT_POLICIES,
+    )?;
+    schema::one_of("token_format", &p.token_format, &schema::TOKEN_FORMATS)?;
+    schema::launch_url(p.launch_url.as_deref())?;
     let client = run(&state, move |c| {
         let current = clients::find(c, &id)?;
+        if current.is_public() && p.admin_capable {
+            return Err(ApiError::conflict(
+                "a public client cannot be admin-capable: the admin API needs client credentials",
+            )
+            .field("admin_capable"));
+        }
+        let scopes = with_defaults(p.scopes, &p.default_scopes);
+        known_scopes(c, &scopes)?;
         let (mut spec, _) = spec_of(&current);
-        spec.scopes = Some(p.scopes);
+        spec.scopes = Some(scopes);
         spec.default_scopes = Some(p.default_scopes);
         spec.require_pkce = p.require_pkce;
         spec.consent = Some(p.consent_policy);

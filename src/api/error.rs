@@ -123,6 +123,15 @@ impl From<DbError> for ApiError {
                 e.cause = Some(cause);
                 e
             }
+            DbError::Busy(cause) => {
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "concurrent changes kept this one from completing; try again",
+                );
+                e.cause = Some(cause);
+                e
+            }
             other if other.is_unique_violation() => {
                 ApiError::conflict("a concurrent change conflicts with this one")
             }
@@ -170,7 +179,7 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid { field, message } => ApiError::invalid(field, message),
-            AccountError::Taken { field, message } => ApiError::conflict(message).field(field),
+            AccountError::Conflict { field, message } => ApiError::conflict(message).field(field),
             AccountError::NotFound(id) => ApiError::not_found(format!("no user {id}")),
             AccountError::Hash(e) => ApiError::internal(e.to_string()),
             AccountError::Db(e) => e.into(),
@@ -244,6 +253,26 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> a
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::bad_request(format!("the query string is not acceptable: {err}")).into()
+}
+
+/// A method the path does not have: 405 with the ones it has.
+pub async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut res = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this path takes {allow}"),
+    )
+    .error_response();
+    res.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    res
+}
+
+/// A path segment that does not parse: the resource does not exist.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found(format!("no such resource: {err}")).into()
 }
 
 pub async fn not_found() -> HttpResponse {

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
+use super::schema::Body;
 use super::{run, Admin, PageQuery};
 use crate::app::state::AppState;
 use crate::crypto::keys::Algorithm;
@@ -94,9 +95,10 @@ async fn change(
 pub async fn rotate(
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Json<RotateIn>,
+    body: Body<RotateIn>,
 ) -> Result<HttpResponse, ApiError> {
     let alg: Algorithm = body
+        .0
         .alg
         .parse()
         .map_err(|_| ApiError::invalid("alg", "alg is RS256, ES256 or EdDSA"))?;

@@ -3,14 +3,17 @@
 //! the pages and the CLI (`crate::idm::clients`, `crate::idm::accounts`, ...): there is
 //! no second copy of the rules here, only JSON in and out.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod error;
 pub mod keys;
 pub mod openapi;
+pub mod schema;
 pub mod scopes;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use actix_web::middleware::from_fn;
@@ -22,6 +25,32 @@ use validator::Validate;
 pub use auth::Admin;
 pub use error::ApiError;
 
+/// One path of the API: its methods, and 405 with `Allow` naming them for
+/// any other (RFC 9110 §15.5.6).
+macro_rules! method_name {
+    (get) => {
+        "GET"
+    };
+    (post) => {
+        "POST"
+    };
+    (put) => {
+        "PUT"
+    };
+    (delete) => {
+        "DELETE"
+    };
+}
+
+macro_rules! resource {
+    ($path:expr, $($method:ident => $handler:expr),+ $(,)?) => {{
+        let allow: &'static str = concat!($(method_name!($method), ", "),+).trim_end_matches(", ");
+        web::resource($path)
+            $(.route(web::$method().to($handler)))+
+            .default_service(web::to(move || error::method_not_allowed(allow)))
+    }};
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
@@ -31,48 +60,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .error_handler(error::json_error),
             )
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
             .wrap(from_fn(auth::audit_calls))
-            .route("/openapi.json", web::get().to(openapi::serve))
-            .route("/clients", web::get().to(clients::list))
-            .route("/clients", web::post().to(clients::create))
-            .route("/clients/{id}", web::get().to(clients::get))
-            .route("/clients/{id}", web::put().to(clients::update))
-            .route("/clients/{id}", web::delete().to(clients::delete))
-            .route(
-                "/clients/{id}/secret",
-                web::post().to(clients::rotate_secret),
-            )
-            .route("/clients/{id}/policy", web::get().to(clients::get_policy))
-            .route("/clients/{id}/policy", web::put().to(clients::put_policy))
-            .route("/scopes", web::get().to(scopes::list))
-            .route("/scopes/{name}", web::get().to(scopes::get))
-            .route("/scopes/{name}", web::put().to(scopes::put))
-            .route("/scopes/{name}", web::delete().to(scopes::delete))
-            .route("/users", web::get().to(users::list))
-            .route("/users", web::post().to(users::create))
-            .route("/users/{id}", web::get().to(users::get))
-            .route("/users/{id}", web::put().to(users::update))
-            .route("/users/{id}", web::delete().to(users::delete))
-            .route("/users/{id}/disable", web::post().to(users::disable))
-            .route("/users/{id}/enable", web::post().to(users::enable))
-            .route("/users/{id}/sessions", web::get().to(sessions::list))
-            .route(
-                "/users/{id}/sessions/{session}",
-                web::delete().to(sessions::end),
-            )
-            .route(
-                "/users/{id}/sign-in-failures",
-                web::get().to(sessions::failures),
-            )
-            .route(
-                "/users/{id}/sign-in-failures",
-                web::delete().to(sessions::unlock),
-            )
-            .route("/keys", web::get().to(keys::list))
-            .route("/keys/rotate", web::post().to(keys::rotate))
-            .route("/keys/{kid}/retire", web::post().to(keys::retire))
-            .route("/keys/{kid}/revoke", web::post().to(keys::revoke))
-            .route("/audit", web::get().to(audit::list))
+            .service(resource!("/openapi.json", get => openapi::serve))
+            .service(resource!("/clients", get => clients::list, post => clients::create))
+            .service(resource!("/clients/{id}",
+                get => clients::get, put => clients::update, delete => clients::delete))
+            .service(resource!("/clients/{id}/secret", post => clients::rotate_secret))
+            .service(resource!("/clients/{id}/policy",
+                get => clients::get_policy, put => clients::put_policy))
+            .service(resource!("/scopes", get => scopes::list))
+            .service(resource!("/scopes/{name}",
+                get => scopes::get, put => scopes::put, delete => scopes::delete))
+            .service(resource!("/users", get => users::list, post => users::create))
+            .service(resource!("/users/{id}",
+                get => users::get, put => users::update, delete => users::delete))
+            .service(resource!("/users/{id}/disable", post => users::disable))
+            .service(resource!("/users/{id}/enable", post => users::enable))
+            .service(resource!("/users/{id}/sessions", get => sessions::list))
+            .service(resource!("/users/{id}/sessions/{session}", delete => sessions::end))
+            .service(resource!("/users/{id}/sign-in-failures",
+                get => sessions::failures, delete => sessions::unlock))
+            .service(resource!("/keys", get => keys::list))
+            .service(resource!("/keys/rotate", post => keys::rotate))
+            .service(resource!("/keys/{kid}/retire", post => keys::retire))
+            .service(resource!("/keys/{kid}/revoke", post => keys::revoke))
+            .service(resource!("/api-keys", get => api_keys::list, post => api_keys::create))
+            .service(resource!("/api-keys/{id}", delete => api_keys::revoke))
+            .service(resource!("/settings", get => settings::get, put => settings::update))
+            .service(resource!("/audit", get => audit::list))
             .default_service(web::to(error::not_found)),
     );
 }
@@ -120,11 +136,12 @@ impl PageQuery {
     pub fn offset(&self) -> Result<i64, ApiError> {
         match self.cursor.as_deref() {
             None | Some("") => Ok(0),
-            Some(c) => c
-                .strip_prefix("o")
-                .and_then(|n| n.parse::<i64>().ok())
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::bad_request("the cursor is not one this API gave")),
+            Some(c) => schema::cursor(c).and_then(|()| {
+                c.strip_prefix("o")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| ApiError::bad_request("the cursor is not one this API gave"))
+            }),
         }
     }
 

@@ -9,13 +9,13 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, clients, error, keys, scopes, sessions, users};
+use super::{api_keys, audit, clients, error, keys, scopes, sessions, settings, users};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Keyward admin API",
-        description = "Manage clients, scopes, users, signing keys and read the audit log. \
+        description = "Manage clients, scopes, users, signing keys, API keys and settings, and read the audit log. \
             Authenticate with an admin API key (`Authorization: Bearer kw_ak_...` or \
             `X-Admin-Token`), or with a client-credentials access token that carries the \
             `admin` scope. Every call is written to the audit log."
@@ -28,6 +28,8 @@ use super::{audit, clients, error, keys, scopes, sessions, users};
         users::disable, users::enable,
         sessions::list, sessions::end, sessions::failures, sessions::unlock,
         keys::list, keys::rotate, keys::retire, keys::revoke,
+        api_keys::list, api_keys::create, api_keys::revoke,
+        settings::get, settings::update,
         audit::list,
     ),
     components(schemas(error::ErrorBody)),
@@ -38,6 +40,8 @@ use super::{audit, clients, error, keys, scopes, sessions, users};
         (name = "scopes", description = "What apps may ask for, and the claims each releases"),
         (name = "users", description = "People with accounts"),
         (name = "keys", description = "Signing keys for ID tokens and JWT access tokens"),
+        (name = "api-keys", description = "Credentials for this API"),
+        (name = "settings", description = "Server-wide settings"),
         (name = "audit", description = "Who did what, when, from where"),
     )
 )]
@@ -114,13 +118,16 @@ impl Modify for CommonErrors {
     }
 }
 
-/// The document as JSON.
+/// The document as JSON, with the constraints of [`super::schema`].
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\":\"internal\",\"message\":\"{e}\"}}"))
+        let mut doc = match serde_json::to_value(ApiDoc::openapi()) {
+            Ok(d) => d,
+            Err(e) => return format!("{{\"error\":\"internal\",\"message\":\"{e}\"}}"),
+        };
+        super::schema::constrain(&mut doc);
+        doc.to_string()
     })
 }
 

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
+use super::schema;
+use super::schema::Body;
 use super::{run, Admin, PageQuery};
 use crate::app::state::AppState;
 use crate::idm::scopes;
@@ -76,14 +78,11 @@ pub async fn get(
     Ok(web::Json(ScopeOut::from(&found)))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ScopeIn {
-    #[validate(length(
-        min = 1,
-        max = 200,
-        message = "describe the scope in 1 to 200 characters"
-    ))]
+    /// What people read on the consent page.
     pub description: String,
+    /// The claims it releases; a built-in scope's are fixed.
     #[serde(default)]
     pub claims: Vec<String>,
 }
@@ -93,18 +92,28 @@ pub struct ScopeIn {
     responses((status = 200, description = "updated", body = ScopeOut),
         (status = 201, description = "created", body = ScopeOut),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "different claims for a built-in scope", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn put(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<String>,
-    body: web::Json<ScopeIn>,
+    body: Body<ScopeIn>,
 ) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
     let (name, b) = (path.into_inner(), body.into_inner());
+    schema::scope_name(&name)?;
+    schema::text("description", &b.description, schema::DESCRIPTION_MAX)?;
+    schema::claims(&b.claims)?;
     let (scope, created) = run(&state, move |c| {
         let claims = b.claims.join(" ");
-        if store::scopes::find(c, &name)?.is_some() {
+        if let Some(existing) = store::scopes::find(c, &name)? {
+            if existing.builtin && scopes::parse_claims(&claims)? != existing.claim_names() {
+                return Err(ApiError::conflict(
+                    "the claims of a built-in scope are fixed by the standard",
+                )
+                .field("claims"));
+            }
             Ok((
                 scopes::update(c, &name, &b.description, &claims, &admin.actor)?,
                 false,

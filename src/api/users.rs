@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, ErrorBody};
+use super::schema;
+use super::schema::Body;
 use super::{run, Admin, ListQuery};
 use crate::app::state::AppState;
 use crate::idm::accounts::{self, AccountChanges, NewAccount, Profile};
@@ -80,13 +82,17 @@ pub async fn list(
     }))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+/// A new person. The API never takes a password: it makes one (20
+/// characters, about 115 bits), returned once; the person chooses their own
+/// on the account page. (A password's quality rules, such as "not a common
+/// password", cannot be stated in a schema, and a generated one meets them.)
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UserCreate {
-    #[validate(length(min = 2, max = 64, message = "use 2 to 64 characters for the username"))]
+    /// 2 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or
+    /// digit; unique, ignoring case.
     pub username: String,
+    /// Unique, ignoring case; empty or null for none.
     pub email: Option<String>,
-    /// Omit it to have a one-time password generated (returned once).
-    pub password: Option<String>,
     #[serde(default)]
     pub is_admin: bool,
 }
@@ -94,8 +100,8 @@ pub struct UserCreate {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserCreated {
     pub user: UserOut,
-    /// The generated password, when none was given: shown this once.
-    pub password: Option<String>,
+    /// The generated password: shown this once.
+    pub password: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserCreate,
@@ -106,18 +112,19 @@ pub struct UserCreated {
 pub async fn create(
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Json<UserCreate>,
+    body: Body<UserCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
     let b = body.into_inner();
-    let generated = b.password.is_none().then(accounts::generate_password);
+    schema::username(&b.username)?;
+    schema::email(b.email.as_deref())?;
+    let generated = accounts::generate_password();
     let (pw, cost) = (generated.clone(), state.config.bcrypt_cost);
     let user = run(&state, move |c| {
-        let password = pw.as_deref().or(b.password.as_deref()).unwrap_or_default();
+        let password = pw.as_str();
         Ok(accounts::create(
             c,
             &NewAccount {
-                username: b.username.trim(),
+                username: &b.username,
                 email: b.email.as_deref(),
                 password,
                 password_confirmation: password,
@@ -158,7 +165,7 @@ pub async fn get(
 }
 
 /// The profile and role; absent or empty profile fields are cleared.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UserUpdate {
     pub email: Option<String>,
     pub given_name: Option<String>,
@@ -178,10 +185,18 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<String>,
-    body: web::Json<UserUpdate>,
+    body: Body<UserUpdate>,
 ) -> Result<web::Json<UserOut>, ApiError> {
-    let user = load(&state, path.into_inner()).await?;
     let b = body.into_inner();
+    schema::email(b.email.as_deref())?;
+    for (field, value) in [
+        ("given_name", &b.given_name),
+        ("family_name", &b.family_name),
+        ("display_name", &b.display_name),
+    ] {
+        schema::at_most(field, value.as_deref().unwrap_or(""), schema::NAME_MAX)?;
+    }
+    let user = load(&state, path.into_inner()).await?;
     let updated = run(&state, move |c| {
         let changes = AccountChanges {
             profile: Profile {

@@ -56,17 +56,19 @@ fn email_taken() -> AccountError {
     }
 }
 
-/// 2 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit.
+/// 2 to 64 ASCII letters, digits, `.`, `_` or `-`, starting with a letter
+/// or digit: what every app accepts as a `preferred_username`. Checked as
+/// given (the pages trim what people type first).
 pub fn check_username(username: &str) -> Result<(), AccountError> {
-    let u = username.trim();
+    let u = username;
     let n = u.chars().count();
     if !(2..=USERNAME_MAX).contains(&n) {
         return Err(AccountError::invalid("username", "Use 2 to 64 characters."));
     }
-    if !u.chars().next().is_some_and(char::is_alphanumeric)
+    if !u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         || !u
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(AccountError::invalid(
             "username",

@@ -3,4 +3,5 @@
 
 pub mod net;
 pub mod probe;
+pub mod text;
 pub mod time;

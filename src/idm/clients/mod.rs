@@ -88,6 +88,21 @@ fn build(
     decide_registration(spec, &known, id, secret_digest, store::now())
 }
 
+/// What a client is allowed when its registration names no scopes: the
+/// OpenID Connect basics for apps that sign people in, nothing otherwise.
+pub fn default_allowed_scopes(grants: &[String]) -> Vec<String> {
+    if grants.iter().any(|g| g == "authorization_code") {
+        vec!["openid".into(), "profile".into(), "email".into()]
+    } else {
+        vec![]
+    }
+}
+
+/// The grant types of a registration that names none.
+pub fn default_grant_types() -> Vec<String> {
+    vec!["authorization_code".into(), "refresh_token".into()]
+}
+
 /// The registration rules over plain values: `known_scopes` are the scope
 /// table's names. Returns the row to store, or the first rule the spec breaks.
 pub fn decide_registration(
@@ -111,10 +126,7 @@ pub fn decide_registration(
         redirect_uri::check_registrable(uri)
             .map_err(|m| invalid("post_logout_redirect_uris", m))?;
     }
-    let grants = spec
-        .grant_types
-        .clone()
-        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
+    let grants = spec.grant_types.clone().unwrap_or_else(default_grant_types);
     if grants.is_empty() {
         return Err(invalid("grant_types", "Allow at least one grant type."));
     }
@@ -149,13 +161,10 @@ pub fn decide_registration(
             "Public clients authenticate with 'none'; confidential clients with client_secret_basic or client_secret_post.",
         ));
     }
-    let scopes = spec.scopes.clone().unwrap_or_else(|| {
-        if grants.iter().any(|g| g == "authorization_code") {
-            vec!["openid".into(), "profile".into(), "email".into()]
-        } else {
-            vec![]
-        }
-    });
+    let scopes = spec
+        .scopes
+        .clone()
+        .unwrap_or_else(|| default_allowed_scopes(&grants));
     if spec.admin_capable && spec.public {
         return Err(invalid(
             "admin_capable",

@@ -215,10 +215,6 @@ async fn clients_lifecycle_with_validation_and_paging() {
             "grant_types",
         ),
         (
-            json!({ "name": "Wiki", "client_type": "confidential", "redirect_uris": ["https://wiki.example/cb"], "scopes": ["openid", "nope"] }),
-            "scopes",
-        ),
-        (
             json!({ "name": "Wiki", "client_type": "confidential", "redirect_uris": ["https://wiki.example/cb"], "access_token_ttl": 5 }),
             "access_token_ttl",
         ),
@@ -228,6 +224,21 @@ async fn clients_lifecycle_with_validation_and_paging() {
         assert_eq!(error_code(&err), "validation_failed");
         assert_eq!(err["field"], field, "{body}: {err}");
     }
+    // A scope that does not exist is a conflict with the data, not a
+    // malformed request: 409.
+    let (status, err) = api
+        .post(
+            "/api/v1/clients",
+            json!({ "name": "Wiki", "client_type": "confidential", "redirect_uris": ["https://wiki.example/cb"], "scopes": ["openid", "nope"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (StatusCode::CONFLICT, Some("scopes"))
+    );
+    // A JSON array is not the object the document asks for.
+    let (status, _) = api.post("/api/v1/clients", json!(["Wiki", "public"])).await;
+    assert_eq!(status, 422);
     // Missing members and wrong types: 422; broken JSON and the wrong
     // content type: 400.
     let (status, err) = api
@@ -405,7 +416,7 @@ async fn clients_lifecycle_with_validation_and_paging() {
             public["client"]["client_id"].as_str().unwrap()
         ))
         .await;
-    assert_eq!(status, 422, "a public client has no secret");
+    assert_eq!(status, 409, "a public client has no secret");
 
     // Delete: 204, then 404.
     let (status, body) = api.delete(&format!("/api/v1/clients/{id}")).await;
@@ -502,7 +513,8 @@ async fn scopes_are_created_updated_and_deleted_by_the_rules() {
         .await;
     assert_eq!(
         (status, err["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("claims"))
+        (StatusCode::CONFLICT, Some("claims")),
+        "a built-in scope's claims are fixed"
     );
     // In use, built in: 409. Unknown: 404. Otherwise 204.
     let (status, _) = api
@@ -543,10 +555,12 @@ async fn users_lifecycle_by_the_account_rules() {
             422,
             "email",
         ),
+        (json!({ "username": " robin" }), 422, "username"),
+        (json!({ "username": "röbin" }), 422, "username"),
         (
-            json!({ "username": "robin", "password": "password1234" }),
+            json!({ "username": "robin", "email": " robin@acme.example" }),
             422,
-            "password",
+            "email",
         ),
         (json!({ "username": ADMIN }), 409, "username"),
         (
@@ -574,6 +588,7 @@ async fn users_lifecycle_by_the_account_rules() {
         sign_in(&app, &robin, "robin", &password).await.status(),
         303
     );
+    // The API never takes a password; a member called so is ignored.
     let (status, given) = api
         .post(
             "/api/v1/users",
@@ -581,7 +596,9 @@ async fn users_lifecycle_by_the_account_rules() {
         )
         .await;
     assert_eq!(status, 201);
-    assert!(given["password"].is_null());
+    let generated = given["password"].as_str().unwrap();
+    assert_ne!(generated, "correct-horse-staple-9");
+    assert_eq!(generated.len(), 23, "xxxxx-xxxxx-xxxxx-xxxxx");
     assert_eq!(given["user"]["is_admin"], true);
 
     // Get, list, search, page.
@@ -683,12 +700,13 @@ async fn users_lifecycle_by_the_account_rules() {
     let (status, err) = api.delete(&format!("/api/v1/users/{admin_id}")).await;
     assert_eq!(
         (status, err["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("is_admin"))
+        (StatusCode::CONFLICT, Some("is_admin")),
+        "a well-formed request the current accounts refuse"
     );
     let (status, _) = api
         .post_empty(&format!("/api/v1/users/{admin_id}/disable"))
         .await;
-    assert_eq!(status, 422, "nor disabled");
+    assert_eq!(status, 409, "nor disabled");
 }
 
 #[tokio::test]
@@ -826,6 +844,9 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
         ("/api/v1/keys/rotate", &["post"]),
         ("/api/v1/keys/{kid}/retire", &["post"]),
         ("/api/v1/keys/{kid}/revoke", &["post"]),
+        ("/api/v1/api-keys", &["get", "post"]),
+        ("/api/v1/api-keys/{id}", &["delete"]),
+        ("/api/v1/settings", &["get", "put"]),
         ("/api/v1/audit", &["get"]),
     ] {
         for m in methods {
@@ -834,10 +855,39 @@ async fn the_openapi_document_lists_every_route_and_its_schemas() {
     }
     assert_eq!(
         paths.len(),
-        18,
+        21,
         "no undocumented or stale paths: {:?}",
         paths.keys()
     );
+    // The constraints the server enforces are stated (the fuzzer in CI
+    // checks that they are the server's exactly).
+    let limit = paths["/api/v1/users"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_i64(),
+            limit["schema"]["maximum"].as_i64()
+        ),
+        (Some(1), Some(200))
+    );
+    let schemas = &api.doc["components"]["schemas"];
+    assert_eq!(
+        schemas["UserCreate"]["properties"]["username"]["pattern"],
+        keyward::api::schema::USERNAME
+    );
+    assert_eq!(
+        schemas["ClientCreate"]["properties"]["name"]["maxLength"],
+        100
+    );
+    assert!(
+        schemas["ClientCreate"]["allOf"].as_array().unwrap().len() >= 3,
+        "rules between members"
+    );
+    assert_eq!(schemas["SettingsUpdate"]["additionalProperties"], false);
     let schemes = &api.doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["admin_token"]["name"], "X-Admin-Token");
@@ -934,4 +984,188 @@ async fn a_persons_sessions_and_failed_sign_ins_are_listed_ended_and_forgotten()
     let (status, _) = api.get("/api/v1/users/nobody/sessions").await;
     assert_eq!(status, 404);
     assert!(!audit_events(&app, "user.unlock").is_empty());
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_have_is_405_with_allow() {
+    let app = TestApp::set_up().await;
+    let key = api_key(&app);
+    for (method, path, allow) in [
+        (Method::DELETE, "/api/v1/clients", "GET, POST"),
+        (Method::PATCH, "/api/v1/users/abc", "GET, PUT, DELETE"),
+        (Method::GET, "/api/v1/keys/rotate", "POST"),
+        (Method::PUT, "/api/v1/audit", "GET"),
+        (Method::POST, "/api/v1/settings", "GET, PUT"),
+        (Method::GET, "/api/v1/api-keys/k1", "DELETE"),
+    ] {
+        let res = app
+            .http
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(error_code(&body), "method_not_allowed");
+    }
+    // An unknown path is still 404.
+    let res = app
+        .http
+        .get(app.url("/api/v1/nothing"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn api_keys_are_listed_made_once_and_revoked_through_the_api() {
+    let app = TestApp::set_up().await;
+    let api = api(&app).await;
+    let (status, list) = api.get("/api/v1/api-keys").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["made_with_cli"], true);
+    assert_eq!(list["items"][0]["state"], "active");
+
+    for (body, field) in [
+        (json!({ "name": "" }), "body"),
+        (json!({ "name": "   " }), "name"),
+        (json!({ "name": "x".repeat(101) }), "name"),
+        (json!({ "name": "ci", "expires_in_days": 0 }), "name"),
+        (json!({ "name": "ci", "expires_in_days": 3651 }), "name"),
+        (json!({ "name": "ci", "expires_in_days": 1.5 }), "body"),
+    ] {
+        let (status, err) = api.post("/api/v1/api-keys", body.clone()).await;
+        assert_eq!(status, 422, "{body}: {err}");
+        if field == "name" {
+            assert_eq!(err["field"], "name", "{body}");
+        }
+    }
+    // Made once: the secret in this answer and never again.
+    let (status, made) = api
+        .post(
+            "/api/v1/api-keys",
+            json!({ "name": "terraform", "expires_in_days": 30.0 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("kw_ak_"));
+    let id = made["key"]["id"].as_str().unwrap().to_owned();
+    assert!(made["key"]["expires_at"].as_i64().unwrap() > keyward::store::now() + 29 * 86_400);
+    assert_eq!(
+        made["key"]["made_with_cli"], true,
+        "owned like the key that made it"
+    );
+    let (_, list) = api.get("/api/v1/api-keys").await;
+    assert!(!list.to_string().contains(&secret));
+    let stored = keyward::store::api_keys::find(&mut app.db.conn(), &id)
+        .unwrap()
+        .unwrap();
+    assert_ne!(stored.digest, secret, "stored as a digest");
+    // It works; revoked, it stops; revoking again is 404.
+    let other = api.with(Some(&secret));
+    assert_eq!(other.get("/api/v1/settings").await.0, 200);
+    assert_eq!(api.delete(&format!("/api/v1/api-keys/{id}")).await.0, 204);
+    assert_eq!(other.get("/api/v1/settings").await.0, 401);
+    assert_eq!(api.delete(&format!("/api/v1/api-keys/{id}")).await.0, 404);
+    let actions: Vec<String> = audit_events(&app, "apikey.")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"apikey.create".to_owned())
+            && actions.contains(&"apikey.revoke".to_owned())
+    );
+
+    // A client's admin token may use the API but not mint lasting keys.
+    let machine = app.register(TestClient::confidential().with(|s| {
+        s.redirect_uris = vec![];
+        s.grant_types = Some(vec!["client_credentials".into()]);
+        s.scopes = Some(vec!["admin".into()]);
+        s.admin_capable = true;
+    }));
+    let token: Value = exchange(
+        &app,
+        &machine,
+        &[("grant_type", "client_credentials"), ("scope", "admin")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let by_client = api.with(token["access_token"].as_str());
+    assert_eq!(by_client.get("/api/v1/api-keys").await.0, 200);
+    let (status, err) = by_client
+        .post("/api/v1/api-keys", json!({ "name": "sneaky" }))
+        .await;
+    assert_eq!(
+        (status, error_code(&err)),
+        (StatusCode::FORBIDDEN, "insufficient_scope")
+    );
+}
+
+#[tokio::test]
+async fn settings_are_read_and_changed_through_the_api() {
+    let app = TestApp::set_up().await;
+    let api = api(&app).await;
+    let (status, now) = api.get("/api/v1/settings").await;
+    assert_eq!(status, 200);
+    assert_eq!(now["org_name"], "Acme Ops");
+    assert_eq!(now["issuer"], app.address.as_str());
+    assert_eq!(now["session_idle_timeout"], 8 * 3600);
+
+    for (body, field) in [
+        (json!({ "org_name": "" }), "org_name"),
+        (json!({ "org_name": " \t" }), "org_name"),
+        (
+            json!({ "default_access_token_ttl": 59 }),
+            "default_access_token_ttl",
+        ),
+        (
+            json!({ "session_idle_timeout": 604_801 }),
+            "session_idle_timeout",
+        ),
+        (json!({ "audit_retention_days": 0 }), "audit_retention_days"),
+    ] {
+        let (status, err) = api.put("/api/v1/settings", body.clone()).await;
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{body}"
+        );
+    }
+    // The issuer is not changed here (every app would need reconfiguring).
+    let (status, _) = api
+        .put(
+            "/api/v1/settings",
+            json!({ "issuer": "https://evil.example" }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, saved) = api
+        .put(
+            "/api/v1/settings",
+            json!({ "org_name": "Acme Platform", "session_idle_timeout": 3600, "audit_retention_days": 30 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["org_name"], "Acme Platform");
+    assert_eq!(saved["session_idle_timeout"], 3600);
+    assert_eq!(
+        saved["default_access_token_ttl"], now["default_access_token_ttl"],
+        "the rest stays"
+    );
+    assert_eq!(saved["issuer"], app.address.as_str());
+    let (_, again) = api.get("/api/v1/settings").await;
+    assert_eq!(again, saved);
+    let changed = audit_events(&app, "settings.update");
+    assert_eq!(changed.len(), 1);
+    // The new policy is what sessions get.
+    let policy = keyward::idm::site::session_policy(&mut app.db.conn()).unwrap();
+    assert_eq!(policy.idle_timeout, 3600);
 }
