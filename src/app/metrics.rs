@@ -169,6 +169,17 @@ impl Metrics {
             &[],
             &self.api_refused.snapshot(),
         );
+        let (retried, gave_up) = crate::db::contention_counts();
+        counter(
+            &mut out,
+            "keyward_db_transaction_retries_total",
+            "Transactions run again after losing to a concurrent one (deadlock, serialization failure, a locked SQLite database), and those that lost every time (answered 503).",
+            &["outcome"],
+            &[
+                (vec!["retried".to_owned()], retried),
+                (vec!["gave_up".to_owned()], gave_up),
+            ],
+        );
 
         let _ = writeln!(
             out,

@@ -7,6 +7,7 @@ mod client;
 mod key;
 mod scope;
 mod serve;
+mod settings;
 mod setup;
 mod user;
 
@@ -72,6 +73,9 @@ pub enum Command {
     /// Manage admin API keys.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
+    /// Show and change the server-wide settings.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
     /// Ask the running server (at KEYWARD_BIND) whether it is up; exit 0 if so.
     /// For container health checks.
     Health {
@@ -92,6 +96,9 @@ pub fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Client(cmd) => client::run(&config, cmd),
         Command::Scope(cmd) => open_database(&config).and_then(|mut c| scope::run(&mut c, cmd)),
         Command::Apikey(cmd) => open_database(&config).and_then(|mut c| apikey::run(&mut c, cmd)),
+        Command::Settings(cmd) => {
+            open_database(&config).and_then(|mut c| settings::run(&mut c, cmd))
+        }
         Command::SetupCode => setup::setup_code(&config),
         Command::Setup {
             org,

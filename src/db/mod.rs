@@ -374,6 +374,17 @@ impl Contention for DbError {
 /// How often [`transaction`] runs work again that lost to a concurrent one.
 const CONTENTION_RETRIES: u32 = 8;
 
+/// Transactions run again after losing to a concurrent one, and those that
+/// still lost after every retry, since the start (for the metrics).
+static RETRIED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static GAVE_UP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// (retried, gave up): see [`transaction`].
+pub fn contention_counts() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (RETRIED.load(Relaxed), GAVE_UP.load(Relaxed))
+}
+
 /// Runs `work` in a transaction that cannot fail merely because another
 /// one ran at the same time. On SQLite it begins `IMMEDIATE`: it takes the
 /// write lock up front (waiting up to the busy timeout), so it never fails
@@ -423,6 +434,7 @@ where
         match result {
             Err(e) if e.is_contention() && attempt < CONTENTION_RETRIES => {
                 attempt += 1;
+                RETRIED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let pause = 2 + rand::random::<u64>() % (5 * u64::from(attempt));
                 tracing::debug!(
                     attempt,
@@ -430,6 +442,14 @@ where
                     "a concurrent transaction won; running again"
                 );
                 std::thread::sleep(Duration::from_millis(pause));
+            }
+            Err(e) if e.is_contention() => {
+                GAVE_UP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(
+                    attempts = attempt + 1,
+                    "concurrent transactions kept winning; giving up"
+                );
+                return Err(e);
             }
             other => return other,
         }

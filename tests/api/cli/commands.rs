@@ -538,3 +538,50 @@ async fn user_sessions_and_unlock_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such user: nobody"));
 }
+
+#[tokio::test]
+async fn settings_are_shown_and_changed_from_the_command_line() {
+    let app = TestApp::set_up().await;
+    let url = app.db.raw_url();
+    let out = keyward(&url).run(&["settings", "show", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = json_of(&out);
+    assert_eq!(shown["org_name"], "Acme Ops");
+    assert_eq!(shown["session_idle_timeout"], 8 * 3600);
+
+    let out = keyward(&url).run(&[
+        "settings",
+        "set",
+        "--session-idle-timeout",
+        "1800",
+        "--org-name",
+        "Acme Platform",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved = json_of(&out);
+    assert_eq!(saved["session_idle_timeout"], 1800);
+    assert_eq!(saved["org_name"], "Acme Platform");
+    assert_eq!(
+        saved["default_access_token_ttl"],
+        shown["default_access_token_ttl"]
+    );
+    assert_eq!(audit_events(&app, "settings.update").len(), 1);
+
+    // Out of range: one line naming the setting, nothing changed.
+    let out = keyward(&url).run(&["settings", "set", "--session-idle-timeout", "5"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("session_idle_timeout"), "{err}");
+    let out = keyward(&url).run(&["settings", "show"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1800 s"), "{text}");
+}

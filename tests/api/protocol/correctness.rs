@@ -397,7 +397,7 @@ fn count(results: &[(u16, Value)], pick: impl Fn(u16) -> bool) -> usize {
 
 #[tokio::test]
 async fn twenty_concurrent_grants_have_one_winner_and_no_server_error() {
-    let app = TestApp::set_up().await;
+    let app = TestApp::set_up_with(&[("KEYWARD_METRICS_PUBLIC", "true")]).await;
     let client = app.register(TestClient::confidential().consent("skip"));
     for round in 0..3 {
         let q = app.code_flow(&client, &[]).await;
@@ -439,6 +439,13 @@ async fn twenty_concurrent_grants_have_one_winner_and_no_server_error() {
             .filter(|(s, _)| *s == 400)
             .all(|(_, b)| b["error"] == "invalid_grant"));
     }
+    // Lost races are retried, and none had to give up (in this process).
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("keyward_db_transaction_retries_total{outcome=\"retried\"}"));
+    assert!(
+        metrics.contains("keyward_db_transaction_retries_total{outcome=\"gave_up\"} 0"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
