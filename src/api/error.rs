@@ -111,27 +111,26 @@ impl ResponseError for ApiError {
     }
 }
 
+/// 503, with the cause for the log.
+fn unavailable(code: &'static str, message: &str, cause: String) -> ApiError {
+    let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+    e.cause = Some(cause);
+    e
+}
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unavailable(cause) => {
-                let mut e = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database is unavailable; try again shortly",
-                );
-                e.cause = Some(cause);
-                e
-            }
-            DbError::Busy(cause) => {
-                let mut e = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "concurrent changes kept this one from completing; try again",
-                );
-                e.cause = Some(cause);
-                e
-            }
+            DbError::Unavailable(cause) => unavailable(
+                "unavailable",
+                "the database is unavailable; try again shortly",
+                cause,
+            ),
+            DbError::Busy(cause) => unavailable(
+                "busy",
+                "concurrent changes kept this one from completing; try again",
+                cause,
+            ),
             other if other.is_unique_violation() => {
                 ApiError::conflict("a concurrent change conflicts with this one")
             }

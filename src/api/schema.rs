@@ -250,20 +250,21 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
 static RE_CURSOR: LazyLock<Regex> = LazyLock::new(|| compiled(CURSOR));
 static RE_AUDIT_CURSOR: LazyLock<Regex> = LazyLock::new(|| compiled(AUDIT_CURSOR));
 
-/// A paging cursor this API gave, or none.
-pub fn cursor(value: &str) -> Result<(), ApiError> {
-    if RE_CURSOR.is_match(value) {
+fn given_cursor(pattern: &Regex, value: &str) -> Result<(), ApiError> {
+    if pattern.is_match(value) {
         return Ok(());
     }
     Err(ApiError::bad_request("the cursor is not one this API gave"))
 }
 
+/// A paging cursor this API gave, or none.
+pub fn cursor(value: &str) -> Result<(), ApiError> {
+    given_cursor(&RE_CURSOR, value)
+}
+
 /// An audit log cursor this API gave, or none.
 pub fn audit_cursor(value: &str) -> Result<(), ApiError> {
-    if RE_AUDIT_CURSOR.is_match(value) {
-        return Ok(());
-    }
-    Err(ApiError::bad_request("the cursor is not one this API gave"))
+    given_cursor(&RE_AUDIT_CURSOR, value)
 }
 
 /// Merges `patch` into `target`: objects member by member, anything else

@@ -10,17 +10,6 @@ use crate::helpers::openapi::Api;
 
 use crate::helpers::*;
 
-fn api_key(app: &TestApp) -> String {
-    let (_, key) = keyward::idm::api_keys::create(
-        &mut app.db.conn(),
-        "tests",
-        None,
-        &keyward::store::audit::Actor::cli(),
-    )
-    .unwrap();
-    key.expose().to_owned()
-}
-
 async fn api(app: &TestApp) -> Api<'_> {
     let key = api_key(app);
     Api::new(app, Some(&key)).await

@@ -210,3 +210,15 @@ pub async fn join_all<Fut: std::future::Future>(futs: Vec<Fut>) -> Vec<Fut::Outp
         .map(|r| r.expect("every future finished"))
         .collect()
 }
+
+/// An admin API key made with the CLI's rules (it belongs to no person).
+pub fn api_key(app: &TestApp) -> String {
+    let (_, key) = keyward::idm::api_keys::create(
+        &mut app.db.conn(),
+        "tests",
+        None,
+        &keyward::store::audit::Actor::cli(),
+    )
+    .unwrap();
+    key.expose().to_owned()
+}

@@ -225,17 +225,6 @@ fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn api_key(app: &TestApp) -> String {
-    let (_, key) = keyward::idm::api_keys::create(
-        &mut app.db.conn(),
-        "tests",
-        None,
-        &keyward::store::audit::Actor::cli(),
-    )
-    .unwrap();
-    key.expose().to_owned()
-}
-
 #[tokio::test]
 async fn a_refresh_grants_only_what_the_clients_policy_still_allows() {
     let app = TestApp::set_up().await;
@@ -377,6 +366,18 @@ async fn a_long_state_works_up_to_the_limit_and_beyond_it_is_a_page() {
     assert_eq!(res.status(), 400);
 }
 
+/// The status of a GET of `path` with `token` as the bearer token.
+async fn bearer_status(app: &TestApp, path: &str, token: String) -> u16 {
+    app.http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Sends `n` requests at once; their statuses and bodies.
 async fn at_once<F, Fut>(n: usize, make: F) -> Vec<(u16, Value)>
 where
@@ -395,6 +396,20 @@ fn count(results: &[(u16, Value)], pick: impl Fn(u16) -> bool) -> usize {
     results.iter().filter(|(s, _)| pick(*s)).count()
 }
 
+/// One 200 and nineteen 400: no server error among twenty.
+fn one_winner(results: &[(u16, Value)], round: usize) {
+    assert_eq!(
+        count(results, |s| s == 200),
+        1,
+        "round {round}: {results:?}"
+    );
+    assert_eq!(
+        count(results, |s| s == 400),
+        19,
+        "round {round}: {results:?}"
+    );
+}
+
 #[tokio::test]
 async fn twenty_concurrent_grants_have_one_winner_and_no_server_error() {
     let app = TestApp::set_up_with(&[("KEYWARD_METRICS_PUBLIC", "true")]).await;
@@ -403,17 +418,7 @@ async fn twenty_concurrent_grants_have_one_winner_and_no_server_error() {
         let q = app.code_flow(&client, &[]).await;
         let code = q["code"].clone();
         let results = at_once(20, |_| redeem(&app, &client, &code)).await;
-        assert_eq!(
-            count(&results, |s| s == 200),
-            1,
-            "round {round}: {results:?}"
-        );
-        assert_eq!(
-            count(&results, |s| s == 400),
-            19,
-            "round {round}: {results:?}"
-        );
-        assert_eq!(count(&results, |s| s >= 500), 0);
+        one_winner(&results, round);
 
         // (The nineteen replays revoked what the winner got: a fresh family.)
         let q = app.code_flow(&client, &[]).await;
@@ -424,16 +429,7 @@ async fn twenty_concurrent_grants_have_one_winner_and_no_server_error() {
             ("refresh_token", rt.as_str()),
         ];
         let results = at_once(20, |_| exchange(&app, &client, &form)).await;
-        assert_eq!(
-            count(&results, |s| s == 200),
-            1,
-            "round {round}: {results:?}"
-        );
-        assert_eq!(
-            count(&results, |s| s == 400),
-            19,
-            "round {round}: {results:?}"
-        );
+        one_winner(&results, round);
         assert!(results
             .iter()
             .filter(|(s, _)| *s == 400)
@@ -537,30 +533,8 @@ async fn a_revoked_keys_jwt_access_tokens_are_inactive_everywhere() {
     let admin_token = cc["access_token"].as_str().unwrap().to_owned();
     assert_eq!(admin_token.matches('.').count(), 2, "a JWT");
 
-    let userinfo = |t: String| {
-        let app = &app;
-        async move {
-            app.http
-                .get(app.url("/userinfo"))
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    let admin_api = |t: String| {
-        let app = &app;
-        async move {
-            app.http
-                .get(app.url("/api/v1/clients"))
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
+    let userinfo = |t: String| bearer_status(&app, "/userinfo", t);
+    let admin_api = |t: String| bearer_status(&app, "/api/v1/clients", t);
     let introspect = |t: String| {
         let (app, web) = (&app, &web);
         async move {
