@@ -18,48 +18,13 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 
-const LABEL: &str = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-/// A host name's last label starts with a letter: never read as an IPv4
-/// address.
-const TOP: &str = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-const OCTET: &str = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
-const PORT: &str = r"(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?";
-/// RFC 3986 pchar (unreserved, sub-delims, `:`, `@`, `%`).
-const PCHAR: &str = r"\-A-Za-z0-9._~!$&'()*+,;=:@%";
-/// A pchar but `@`, for the paths of private-use URIs (no authority).
-const PCHAR_NO_AT: &str = r"\-A-Za-z0-9._~!$&'()*+,;=:%";
-
-fn host() -> String {
-    format!("(?:(?:{LABEL}\\.)*{TOP}|{OCTET}(?:\\.{OCTET}){{3}})")
-}
-
-fn path_and_query() -> String {
-    format!("(?:/[{PCHAR}/]*)?(?:\\?[{PCHAR}/?]*)?")
-}
-
-/// A redirect URI the API registers: https, http on a loopback host, or a
-/// private-use scheme in reverse-domain form (RFC 8252 §7.1); no fragment,
-/// no user info, no white space.
-pub static REDIRECT_URI: LazyLock<String> = LazyLock::new(|| {
-    let pq = path_and_query();
-    format!(
-        "^(?:https://{host}{PORT}{pq}|http://(?:localhost|127(?:\\.{OCTET}){{3}}|\\[::1\\]){PORT}{pq}|[a-z][a-z0-9+-]*(?:\\.[a-z0-9+-]+)+:/[{PCHAR_NO_AT}][{PCHAR_NO_AT}/]*(?:\\?[{PCHAR}/?]*)?)$",
-        host = host()
-    )
-});
-/// Where the portal sends people to open an app: an http(s) address.
-pub static LAUNCH_URL: LazyLock<String> =
-    LazyLock::new(|| format!("^https?://{}{PORT}{}$", host(), path_and_query()));
-pub static EMAIL: LazyLock<String> =
-    LazyLock::new(|| format!("^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{LABEL}(?:\\.{LABEL})*$"));
-pub const USERNAME: &str = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$";
-pub const SCOPE_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$";
-pub const CLAIM: &str = r"^[A-Za-z0-9_]{1,64}$";
+use crate::idm::patterns;
+pub use crate::idm::patterns::{CLAIM, EMAIL, LAUNCH_URL, REDIRECT_URI, SCOPE_NAME, USERNAME};
 pub const CURSOR: &str = r"^(?:o[0-9]{1,18})?$";
 pub const AUDIT_CURSOR: &str = r"^(?:b[0-9]{1,18})?$";
 /// Has a character that is not white space (see `util::text::is_blank`).
 pub const NOT_BLANK: &str = r"\S";
-pub const URI_MAX: usize = 2_000;
+pub const URI_MAX: usize = crate::idm::clients::redirect_uri::MAX_CHARS;
 pub const EMAIL_MAX: usize = 254;
 pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 200;
@@ -78,13 +43,6 @@ pub const ALGORITHMS: [&str; 3] = ["RS256", "ES256", "EdDSA"];
 fn compiled(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("the pattern {pattern} does not compile: {e}"))
 }
-
-static RE_REDIRECT: LazyLock<Regex> = LazyLock::new(|| compiled(&REDIRECT_URI));
-static RE_LAUNCH: LazyLock<Regex> = LazyLock::new(|| compiled(&LAUNCH_URL));
-static RE_EMAIL: LazyLock<Regex> = LazyLock::new(|| compiled(&EMAIL));
-static RE_USERNAME: LazyLock<Regex> = LazyLock::new(|| compiled(USERNAME));
-static RE_SCOPE: LazyLock<Regex> = LazyLock::new(|| compiled(SCOPE_NAME));
-static RE_CLAIM: LazyLock<Regex> = LazyLock::new(|| compiled(CLAIM));
 
 fn refuse(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid(field, message)
@@ -111,7 +69,7 @@ pub fn at_most(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 
 pub fn redirect_uris(field: &str, uris: &[String]) -> Result<(), ApiError> {
     for uri in uris {
-        if uri.chars().count() > URI_MAX || !RE_REDIRECT.is_match(uri) {
+        if uri.chars().count() > URI_MAX || !patterns::is_redirect_uri(uri) {
             return Err(refuse(
                 field,
                 format!("{uri:?} is not a redirect URI this server registers: https, http on 127.0.0.1, [::1] or localhost, or a private-use scheme like com.example.app:/cb; no fragment, no user info"),
@@ -124,7 +82,7 @@ pub fn redirect_uris(field: &str, uris: &[String]) -> Result<(), ApiError> {
 pub fn launch_url(value: Option<&str>) -> Result<(), ApiError> {
     match value {
         None | Some("") => Ok(()),
-        Some(u) if u.chars().count() <= URI_MAX && RE_LAUNCH.is_match(u) => Ok(()),
+        Some(u) if u.chars().count() <= URI_MAX && patterns::is_launch_url(u) => Ok(()),
         Some(_) => Err(refuse(
             "launch_url",
             "the launch URL is an absolute http(s) address, or empty",
@@ -136,7 +94,7 @@ pub fn launch_url(value: Option<&str>) -> Result<(), ApiError> {
 pub fn email(value: Option<&str>) -> Result<(), ApiError> {
     match value {
         None | Some("") => Ok(()),
-        Some(e) if e.chars().count() <= EMAIL_MAX && RE_EMAIL.is_match(e) => Ok(()),
+        Some(e) if e.chars().count() <= EMAIL_MAX && patterns::is_email(e) => Ok(()),
         Some(_) => Err(refuse(
             "email",
             "give an email address like name@example.com",
@@ -145,7 +103,7 @@ pub fn email(value: Option<&str>) -> Result<(), ApiError> {
 }
 
 pub fn username(value: &str) -> Result<(), ApiError> {
-    if RE_USERNAME.is_match(value) {
+    if patterns::is_username(value) {
         return Ok(());
     }
     Err(refuse(
@@ -155,7 +113,7 @@ pub fn username(value: &str) -> Result<(), ApiError> {
 }
 
 pub fn scope_names(field: &str, names: &[String]) -> Result<(), ApiError> {
-    match names.iter().find(|n| !RE_SCOPE.is_match(n)) {
+    match names.iter().find(|n| !patterns::is_scope_name(n)) {
         None => Ok(()),
         Some(bad) => Err(refuse(field, format!("{bad:?} is not a scope name"))),
     }
@@ -166,7 +124,7 @@ pub fn scope_name(name: &str) -> Result<(), ApiError> {
 }
 
 pub fn claims(names: &[String]) -> Result<(), ApiError> {
-    match names.iter().find(|n| !RE_CLAIM.is_match(n)) {
+    match names.iter().find(|n| !patterns::is_claim(n)) {
         None => Ok(()),
         Some(bad) => Err(refuse(
             "claims",
@@ -485,7 +443,7 @@ mod tests {
             "http://localhost:3000/cb",
             "com.example.app:/oauth2redirect",
         ] {
-            assert!(RE_REDIRECT.is_match(ok), "{ok}");
+            assert!(patterns::is_redirect_uri(ok), "{ok}");
             assert!(
                 crate::idm::clients::redirect_uri::check_registrable(ok).is_ok(),
                 "{ok}"
@@ -503,12 +461,12 @@ mod tests {
             "javascript:alert(1)",
             "https://app.example.com/cb\n",
         ] {
-            assert!(!RE_REDIRECT.is_match(bad), "{bad}");
+            assert!(!patterns::is_redirect_uri(bad), "{bad}");
         }
-        assert!(RE_EMAIL.is_match("ann.lee+ops@mail.example.org"));
-        assert!(!RE_EMAIL.is_match("ann@-bad.example"));
-        assert!(RE_USERNAME.is_match("ann.lee") && !RE_USERNAME.is_match("-ann"));
-        assert!(RE_LAUNCH.is_match("https://wiki.example.com/"));
+        assert!(patterns::is_email("ann.lee+ops@mail.example.org"));
+        assert!(!patterns::is_email("ann@-bad.example"));
+        assert!(patterns::is_username("ann.lee") && !patterns::is_username("-ann"));
+        assert!(patterns::is_launch_url("https://wiki.example.com/"));
         assert!(Regex::new(CURSOR).unwrap().is_match("o50"));
     }
 

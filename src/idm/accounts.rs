@@ -79,7 +79,8 @@ pub fn check_username(username: &str) -> Result<(), AccountError> {
 }
 
 pub fn check_email(email: &str) -> Result<(), AccountError> {
-    if email.trim().validate_email() && email.len() <= 254 {
+    let e = email.trim();
+    if e.validate_email() && e.chars().count() <= 254 && crate::idm::patterns::is_email(e) {
         Ok(())
     } else {
         Err(AccountError::invalid(

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod clients;
+pub mod patterns;
 pub mod scopes;
 pub mod sessions;
 pub mod setup;

@@ -342,7 +342,9 @@ pub fn update(
         .filter(|u| !u.is_empty());
     if let Some(u) = launch_url {
         let ok = url::Url::parse(u)
-            .is_ok_and(|p| matches!(p.scheme(), "https" | "http") && p.host().is_some());
+            .is_ok_and(|p| matches!(p.scheme(), "https" | "http") && p.host().is_some())
+            && u.chars().count() <= redirect_uri::MAX_CHARS
+            && crate::idm::patterns::is_launch_url(u);
         if !ok {
             return Err(invalid(
                 "launch_url",

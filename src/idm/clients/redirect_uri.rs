@@ -17,7 +17,7 @@ pub fn check_registrable(raw: &str) -> Result<(), String> {
     if !uri.username().is_empty() || uri.password().is_some() {
         return Err(format!("{raw} carries user credentials"));
     }
-    match uri.scheme() {
+    let allowed = match uri.scheme() {
         "https" => Ok(()),
         "http" if uri.host_str().is_some_and(crate::util::net::is_loopback_host) => Ok(()),
         "http" => Err(format!("{raw} must use https (http only on a loopback host: 127.0.0.1, [::1] or localhost)")),
@@ -25,8 +25,19 @@ pub fn check_registrable(raw: &str) -> Result<(), String> {
         scheme => Err(format!(
             "{raw} uses the scheme '{scheme}': use https, http on loopback, or a private-use scheme in reverse-domain form like com.example.app"
         )),
+    };
+    allowed?;
+    // What the admin API's document states, and so what every way in takes.
+    if raw.chars().count() > MAX_CHARS || !crate::idm::patterns::is_redirect_uri(raw) {
+        return Err(format!(
+            "{raw} is not in the form this server registers: a host name or IPv4 address (ports 1 to 65535), a path and query of URI characters, or for a private-use scheme a path like com.example.app:/callback"
+        ));
     }
+    Ok(())
 }
+
+/// The longest redirect URI, in characters.
+pub const MAX_CHARS: usize = 2_000;
 
 /// RFC 8252 §7.1: native apps use a scheme based on a domain they own, in
 /// reverse order (`com.example.app`); schemes that browsers run or read locally
